@@ -1,0 +1,23 @@
+"""The real seed pages of ../shared/seeds/labelled.jsonl, when present (evaluation only)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "labelled.jsonl"
+
+
+def load_seeds(labels: list[str], path: Path = SEEDS):
+    """(texts, truth, mask) of the seed pages, or None when the file is absent.
+
+    Positives are ``themes`` + ``directions``; labels under ``uncertain`` are masked out.
+    """
+    if not path.is_file():
+        return None
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts = [r["text"] for r in rows]
+    truth = np.array([[int(l in r["themes"] + r["directions"]) for l in labels] for r in rows])
+    mask = np.array([[int(l not in r.get("uncertain", [])) for l in labels] for r in rows])
+    return texts, truth, mask

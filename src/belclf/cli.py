@@ -1,0 +1,162 @@
+"""The ``belclf`` command line. Exit codes: 0 ok, 1 failure, 2 usage."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+
+def _read_inputs(files: Sequence[str]) -> list[tuple[str, str]]:
+    if not files or files == ["-"]:
+        return [("-", sys.stdin.read())]
+    out = []
+    for name in files:
+        with open(name, encoding="utf-8") as handle:
+            out.append((name, handle.read()))
+    return out
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    import belclf
+
+    model = belclf.load(args.model)
+    inputs = _read_inputs(args.files)
+    predictions = model.classify_many([text for _, text in inputs], explain=args.explain)
+    for (name, _), prediction in zip(inputs, predictions):
+        if args.json:
+            print(json.dumps({"input": name, **prediction.to_dict()}, ensure_ascii=False))
+        else:
+            scores = " ".join(f"{l}={prediction.scores[l]:.2f}" for l in model.labels)
+            print(f"{name}\t{','.join(prediction.labels) or '-'}\t{scores}")
+            for label, items in (prediction.evidence or {}).items():
+                for item in items:
+                    print(f"    {label} {item.score:.2f}: {item.sentence}")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    import belclf
+
+    labels = [l.strip() for l in args.labels.split(",")] if args.labels else None
+    classifier = belclf.train(
+        args.data, labels, backend=args.backend, output=args.out, seed=args.seed, min_positives=args.min_positives,
+        text_column=args.text_column, label_column=args.label_column,
+    )
+    from .metrics import format_report
+
+    for split, report in classifier.card["metrics"].items():
+        print(f"{split} ({report['n']} texts)\n{format_report(report)}\n")
+    print(f"saved to {args.out}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    import belclf
+
+    from .metrics import format_report
+
+    report = belclf.evaluate_model(belclf.load(args.model), args.data, text_column=args.text_column,
+                                   label_column=args.label_column)
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    import belclf
+
+    print(json.dumps(belclf.load(args.model).card, indent=2))
+    return 0
+
+
+def cmd_label(args: argparse.Namespace) -> int:
+    from .archive import label_archive
+
+    summary = label_archive(args.archive, args.out, model=args.model, text_column=args.text_column,
+                            id_column=args.id_column, workers=args.workers, resume=args.resume,
+                            explain=args.explain, batch_size=args.batch_size, progress=not args.quiet)
+    print(json.dumps(summary), file=sys.stderr)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    write_report(args.labelled, args.html)
+    print(f"wrote {args.html}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="belclf", description="Label articles about Belarus by theme and direction.")
+    parser.add_argument("--version", action="version", version=f"belclf {__import__('belclf').__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def model_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--model", default="default", help="bundled tier (default, fast, tfidf, accurate) or model dir")
+
+    def column_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--text-column", default="text", help="column holding the text (default: text)")
+        p.add_argument("--label-column", default="labels", help="column holding the labels (default: labels)")
+
+    p = sub.add_parser("classify", help="label texts given as files or on standard input")
+    p.add_argument("files", nargs="*", help="text files; none or '-' reads standard input")
+    model_option(p)
+    p.add_argument("--json", action="store_true", help="one JSON object per input")
+    p.add_argument("--explain", action="store_true", help="show the sentences that support each label")
+    p.set_defaults(func=cmd_classify)
+
+    p = sub.add_parser("train", help="train a model on labelled data (JSONL, CSV, Parquet, saved dataset)")
+    p.add_argument("data", help="labelled data: columns text, labels and optionally split")
+    p.add_argument("--out", required=True, help="directory to save the model to")
+    p.add_argument("--labels", help="comma-separated labels to learn (default: those in the data)")
+    p.add_argument("--backend", default="tfidf", choices=["tfidf", "static", "tfidf+static", "transformer"])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--min-positives", type=int, default=5, help="fewest positive training texts per label")
+    column_options(p)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="precision, recall and F1 of a model on labelled data")
+    p.add_argument("data", help="labelled data: columns text and labels")
+    model_option(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    column_options(p)
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("info", help="print a model's card")
+    model_option(p)
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("label", help="label an archive: a folder, a JSONL/CSV/Parquet file or a saved dataset")
+    p.add_argument("archive", help="folder (.txt, .md, .html, recursively), .jsonl, .csv, .parquet or dataset dir")
+    p.add_argument("--out", required=True, help="output table: .jsonl, .csv or .parquet")
+    model_option(p)
+    p.add_argument("--text-column", default="text", help="text column of a table archive (default: text)")
+    p.add_argument("--id-column", default=None, help="id column of a table archive (default: row number)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run into the same --out")
+    p.add_argument("--explain", action="store_true", help="add evidence sentences per label")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_label)
+
+    p = sub.add_parser("report", help="an HTML report of a labelled archive")
+    p.add_argument("labelled", help="output of 'belclf label' (.jsonl)")
+    p.add_argument("--html", required=True, help="report file to write")
+    p.set_defaults(func=cmd_report)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)  # exits 2 on usage errors
+    try:
+        return args.func(args)
+    except (OSError, ValueError, TypeError, ImportError) as exc:  # DataError and ModelError are ValueErrors
+        print(f"belclf {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,195 @@
+"""Loading and checking labelled training data."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+SPLITS = ("train", "dev", "test")
+
+
+class DataError(ValueError):
+    """Training data that cannot be used; the message names the file and row."""
+
+
+def open_dataset(source: Any, text_column: str = "text"):
+    """A ``datasets.Dataset`` from a path (JSONL, JSON, CSV, Parquet, a saved dataset) or a dataset.
+
+    A ``DatasetDict`` is flattened, its split names going to a ``split`` column.
+    """
+    import datasets
+
+    datasets.disable_progress_bars()
+    if isinstance(source, datasets.DatasetDict):
+        parts = [d.add_column("split", [name] * len(d)) if "split" not in d.column_names else d
+                 for name, d in source.items()]
+        return datasets.concatenate_datasets(parts)
+    if isinstance(source, datasets.Dataset):
+        return source
+    path = Path(source)
+    if not path.exists():
+        raise DataError(f"{path}: no such file or directory")
+    if path.is_dir():
+        try:
+            loaded = datasets.load_from_disk(str(path))
+        except FileNotFoundError as exc:
+            raise DataError(f"{path}: a directory that is not a saved datasets dataset") from exc
+        return open_dataset(loaded, text_column)
+    builders = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
+    builder = builders.get(path.suffix.lower())
+    if builder is None:
+        raise DataError(f"{path}: unsupported format {path.suffix!r} (use .jsonl, .json, .csv, .parquet)")
+    try:
+        # keep_in_memory and no cache: nothing is written next to the user's data or in ~/.cache
+        return datasets.load_dataset(builder, data_files=str(path), split="train", keep_in_memory=True,
+                                     cache_dir=_scratch_cache())
+    except Exception as exc:  # the builders raise many types; the user needs the file name
+        raise DataError(f"{path}: cannot be read as {builder}: {exc}") from exc
+
+
+def _scratch_cache() -> str:
+    import tempfile
+
+    path = Path(tempfile.gettempdir()) / f"belclf-datasets-cache-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    path.mkdir(exist_ok=True)
+    return str(path)
+
+
+@dataclass
+class LabelledData:
+    """Texts, their 0/1 label matrix and split names, checked and ready to train on."""
+
+    texts: list[str]
+    y: np.ndarray
+    labels: list[str]
+    splits: list[str]
+    source: str
+    sha256: str
+
+    def part(self, split: str) -> tuple[list[str], np.ndarray]:
+        rows = [i for i, s in enumerate(self.splits) if s == split]
+        return [self.texts[i] for i in rows], self.y[rows]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Positives of each label in each split, and each split's size under ``_total``."""
+        out = {}
+        for split in SPLITS:
+            _, y = self.part(split)
+            out[split] = {"_total": int(len(y)), **{l: int(y[:, j].sum()) for j, l in enumerate(self.labels)}}
+        return out
+
+
+def _parse_labels(value: Any, where: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):  # CSV: "economy;energy"
+        value = [v.strip() for v in value.split(";")] if value.strip() else []
+    if not isinstance(value, (list, tuple)):
+        raise DataError(f"{where}: labels must be a list or a ';'-separated string, not {type(value).__name__}")
+    for label in value:
+        if not isinstance(label, str) or not label.strip():
+            raise DataError(f"{where}: malformed label {label!r}")
+    return [v.strip() for v in value]
+
+
+def _row_name(source: str, i: int) -> str:
+    return f"{source}: row {i + 1}"
+
+
+def load_labelled(
+    source: Any,
+    labels: Sequence[str] | None = None,
+    text_column: str = "text",
+    label_column: str = "labels",
+    min_positives: int = 5,
+    dev_size: float = 0.15,
+    test_size: float = 0.15,
+    seed: int = 0,
+) -> LabelledData:
+    """Read and check training data.
+
+    Args:
+        source: a path or a ``datasets`` dataset with a text column and a label column
+            (a list of names, or a ``;``-separated string) and optionally a ``split`` column
+            (train/dev/test). Without one, a seeded split stratified by label is made.
+        labels: the labels to learn; a label in the data outside this list is an error.
+            Default: every label that occurs in the data, sorted.
+        min_positives: each label needs at least this many positive texts in the training split.
+
+    Raises:
+        DataError: naming the file and row of the first problem.
+    """
+    dataset = open_dataset(source, text_column)
+    name = str(source) if isinstance(source, (str, os.PathLike)) else "dataset"
+    for column in (text_column, label_column):
+        if column not in dataset.column_names:
+            raise DataError(f"{name}: no {column!r} column (columns: {', '.join(dataset.column_names)})")
+    texts, row_labels = [], []
+    for i, (text, value) in enumerate(zip(dataset[text_column], dataset[label_column])):
+        if not isinstance(text, str) or not text.strip():
+            raise DataError(f"{_row_name(name, i)}: missing or empty text")
+        texts.append(text)
+        row_labels.append(_parse_labels(value, _row_name(name, i)))
+    if not texts:
+        raise DataError(f"{name}: no rows")
+    if labels is None:
+        labels = sorted({l for ls in row_labels for l in ls})
+        if not labels:
+            raise DataError(f"{name}: no row has any label")
+    labels = list(labels)
+    for i, ls in enumerate(row_labels):
+        unknown = [l for l in ls if l not in labels]
+        if unknown:
+            raise DataError(f"{_row_name(name, i)}: unknown label(s) {unknown}; expected some of {labels}")
+    y = np.array([[int(l in ls) for l in labels] for ls in row_labels], dtype=int)
+
+    if "split" in dataset.column_names:
+        splits = [str(s) for s in dataset["split"]]
+        for i, s in enumerate(splits):
+            if s not in SPLITS:
+                raise DataError(f"{_row_name(name, i)}: split {s!r} is not one of {SPLITS}")
+    else:
+        splits = stratified_split(y, dev_size, test_size, seed)
+
+    seen: dict[str, tuple[int, str]] = {}
+    for i, (text, split) in enumerate(zip(texts, splits)):
+        key = " ".join(text.lower().split())
+        if key in seen and seen[key][1] != split:
+            j, other = seen[key]
+            raise DataError(f"{_row_name(name, i)}: the same text as row {j + 1}, which is in {other!r} and this in "
+                            f"{split!r}; a text in two splits makes the evaluation dishonest")
+        seen.setdefault(key, (i, split))
+
+    train_y = y[[i for i, s in enumerate(splits) if s == "train"]]
+    for j, label in enumerate(labels):
+        if train_y[:, j].sum() < min_positives:
+            raise DataError(f"{name}: label {label!r} has {int(train_y[:, j].sum())} positive training rows; "
+                            f"at least {min_positives} are needed")
+    digest = hashlib.sha256(json.dumps([texts, y.tolist(), splits, labels]).encode("utf-8")).hexdigest()
+    return LabelledData(texts, y, labels, splits, name, digest)
+
+
+def stratified_split(y: np.ndarray, dev_size: float = 0.15, test_size: float = 0.15, seed: int = 0) -> list[str]:
+    """Seeded train/dev/test names for rows of a 0/1 label matrix, stratified by label.
+
+    Rows are grouped by their rarest label (or "none") and each group is dealt out in
+    proportion, so every label keeps its share in every split.
+    """
+    rng = np.random.default_rng(seed)
+    frequency = y.sum(axis=0)
+    keys = [int(np.argmin(np.where(row > 0, frequency, np.inf))) if row.any() else -1 for row in y]
+    splits = ["train"] * len(y)
+    for key in sorted(set(keys)):
+        rows = [i for i, k in enumerate(keys) if k == key]
+        rng.shuffle(rows)
+        n_test, n_dev = round(len(rows) * test_size), round(len(rows) * dev_size)
+        for i in rows[:n_test]:
+            splits[i] = "test"
+        for i in rows[n_test : n_test + n_dev]:
+            splits[i] = "dev"
+    return splits

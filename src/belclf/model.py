@@ -1,0 +1,340 @@
+"""The classifier: features, one calibrated linear head per label, per-label thresholds."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from .clean import clean as clean_text
+from .clean import sentences
+from .features import Featuriser, StaticEmbedding, TfidfFeatures, from_state, tokenize
+from .prediction import LABELS, Evidence, Prediction
+
+BACKENDS = ("tfidf", "static", "tfidf+static", "transformer")
+MODEL_FILE, CARD_FILE, MANIFEST_FILE = "model.joblib", "card.json", "manifest.json"
+FORMAT_VERSION = 1
+
+
+class ModelError(ValueError):
+    """A saved model is missing, corrupt, or does not match its manifest."""
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def best_threshold(probabilities: np.ndarray, truth: np.ndarray) -> float:
+    """The threshold with the highest F1 on (probabilities, truth); ties go to the one nearest 0.5."""
+    candidates = np.unique(np.concatenate([probabilities, [0.5]]))
+    best, best_key = 0.5, (-1.0, 0.0)
+    for threshold in candidates:
+        predicted = probabilities >= threshold
+        tp = float(np.sum(predicted & truth))
+        f1 = 2 * tp / max(float(predicted.sum() + truth.sum()), 1.0)
+        key = (round(f1, 9), -abs(threshold - 0.5))
+        if key > best_key:
+            best, best_key = float(threshold), key
+    return best
+
+
+class Classifier:
+    """Multi-label text classifier with the estimator API of scikit-learn.
+
+    Args:
+        labels: the label names it predicts, in order.
+        backend: ``"tfidf"`` (word uni/bigram TF-IDF), ``"static"`` (static sentence
+            embeddings distilled from an encoder), ``"tfidf+static"`` (both, concatenated),
+            or ``"transformer"`` (a frozen encoder read in windows; needs ``belclf[transformer]``).
+        C: inverse regularisation strength of each label's logistic regression.
+        min_df: a TF-IDF term must occur in at least this many training texts.
+        static_weight: scale of the embedding block next to the TF-IDF block.
+        embedding: the static embedding to use (default: the one bundled with belclf).
+        encoder: path of a Hugging Face encoder directory, for the transformer backend.
+        seed: seed for cross-validation folds and solvers; training is deterministic.
+        clean: apply ``belclf.clean`` to texts before featurising (training and prediction).
+    """
+
+    def __init__(
+        self,
+        labels: Sequence[str] = LABELS,
+        backend: str = "tfidf",
+        C: float = 10.0,
+        min_df: int = 2,
+        static_weight: float = 1.0,
+        embedding: StaticEmbedding | None = None,
+        encoder: str | None = None,
+        seed: int = 0,
+        clean: bool = True,
+    ) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
+        if len(set(labels)) != len(labels) or not labels:
+            raise ValueError(f"labels must be distinct and non-empty: {list(labels)}")
+        self.labels = list(labels)
+        self.backend = backend
+        self.C = C
+        self.min_df = min_df
+        self.static_weight = static_weight
+        self.embedding = embedding
+        self.encoder = encoder
+        self.seed = seed
+        self.clean = clean
+        self.features: list[Any] = []
+        self.coef: np.ndarray | None = None
+        self.intercept: np.ndarray | None = None
+        self.calibration: np.ndarray | None = None
+        self.thresholds = np.full(len(self.labels), 0.5)
+        self.card: dict[str, Any] = {}
+
+    # ----------------------------------------------------------------- features
+    def _prepare(self, texts: Iterable[str]) -> list[str]:
+        return [clean_text(t) if self.clean else t for t in texts]
+
+    def _blocks(self, texts: Sequence[str]) -> list[Any]:
+        """Feature blocks of already-prepared texts, each scaled as it was in training."""
+        words = [tokenize(t) for t in texts] if any(f.kind != "transformer" for f in self.features) else []
+        blocks = []
+        for feature in self.features:
+            if feature.kind == "transformer":
+                blocks.append(feature.transform(texts))
+            elif feature.kind == "static":
+                blocks.append(feature.transform(words) * self.static_weight)
+            else:
+                blocks.append(feature.transform(words))
+        return blocks
+
+    def _decision(self, blocks: list[Any]) -> np.ndarray:
+        assert self.coef is not None and self.intercept is not None, "the classifier is not fitted"
+        scores = np.tile(self.intercept, (blocks[0].shape[0], 1)).astype(np.float64)
+        start = 0
+        for block in blocks:
+            scores += np.asarray(block @ self.coef[start : start + block.shape[1]])
+            start += block.shape[1]
+        return scores
+
+    # ----------------------------------------------------------------- fitting
+    def _fit_features(self, texts: Sequence[str]) -> None:
+        self.features = []
+        if "tfidf" in self.backend:
+            self.features.append(TfidfFeatures.fit(texts, min_df=self.min_df))
+        if "static" in self.backend:
+            from .models import bundled_embedding
+
+            self.features.append(self.embedding or bundled_embedding())
+        if self.backend == "transformer":
+            from .transformer import WindowedEncoder
+
+            self.features.append(WindowedEncoder(self.encoder))
+
+    def fit(
+        self,
+        texts: Sequence[str],
+        y: np.ndarray,
+        dev_texts: Sequence[str] | None = None,
+        dev_y: np.ndarray | None = None,
+    ) -> "Classifier":
+        """Fit on ``texts`` with a 0/1 matrix ``y`` (texts x labels).
+
+        Probabilities are calibrated with Platt scaling on 5-fold cross-validated scores.
+        With a development set, each label's threshold is the one with the best F1 on it;
+        without one, thresholds are 0.5.
+        """
+        from scipy import sparse
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+        y = np.asarray(y, dtype=int)
+        if y.shape != (len(texts), len(self.labels)):
+            raise ValueError(f"y must have shape ({len(texts)}, {len(self.labels)}), not {y.shape}")
+        prepared = self._prepare(texts)
+        self._fit_features(prepared)
+        blocks = self._blocks(prepared)
+        X = sparse.hstack([sparse.csr_matrix(b) for b in blocks], format="csr")
+        coef, intercept, calibration = [], [], []
+        for j, label in enumerate(self.labels):
+            column = y[:, j]
+            if column.min() == column.max():
+                raise ValueError(f"label {label!r} has no {'negative' if column.min() else 'positive'} examples")
+            head = LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", random_state=self.seed)
+            folds = StratifiedKFold(n_splits=min(5, int(min(column.sum(), len(column) - column.sum()))),
+                                    shuffle=True, random_state=self.seed)
+            held_out = cross_val_predict(head, X, column, cv=folds, method="decision_function")
+            platt = LogisticRegression(C=1e4, solver="lbfgs").fit(held_out[:, None], column)
+            head.fit(X, column)
+            coef.append(head.coef_.ravel())
+            intercept.append(head.intercept_[0])
+            calibration.append([platt.coef_[0, 0], platt.intercept_[0]])
+        self.coef = np.asarray(coef, dtype=np.float32).T.copy()
+        self.intercept = np.asarray(intercept, dtype=np.float64)
+        self.calibration = np.asarray(calibration, dtype=np.float64)
+        self.thresholds = np.full(len(self.labels), 0.5)
+        if dev_texts is not None and dev_y is not None and len(dev_texts):
+            probabilities = self.predict_proba(dev_texts)
+            dev_y = np.asarray(dev_y, dtype=bool)
+            self.thresholds = np.array(
+                [best_threshold(probabilities[:, j], dev_y[:, j]) for j in range(len(self.labels))]
+            )
+        return self
+
+    # ----------------------------------------------------------------- predicting
+    def _probabilities(self, prepared: Sequence[str]) -> np.ndarray:
+        assert self.calibration is not None, "the classifier is not fitted"
+        scores = self._decision(self._blocks(prepared))
+        return _sigmoid(scores * self.calibration[:, 0] + self.calibration[:, 1])
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Probabilities, shape (texts, labels)."""
+        texts = _check_texts(texts)
+        if not texts:
+            return np.zeros((0, len(self.labels)))
+        return self._probabilities(self._prepare(texts))
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        """0/1 matrix (texts x labels): each probability against its label's threshold."""
+        return (self.predict_proba(texts) >= self.thresholds).astype(int)
+
+    def classify(self, text: str, explain: bool = False) -> Prediction:
+        """Labels, scores and (with ``explain``) evidence sentences for one text."""
+        return self.classify_many([text], explain=explain)[0]
+
+    def classify_many(self, texts: Sequence[str], batch_size: int = 512, explain: bool = False) -> list[Prediction]:
+        """``classify`` for many texts, featurised in batches of ``batch_size``."""
+        texts = _check_texts(texts)
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        out: list[Prediction] = []
+        for start in range(0, len(texts), batch_size):
+            prepared = self._prepare(texts[start : start + batch_size])
+            probabilities = self._probabilities(prepared)
+            for text, row in zip(prepared, probabilities):
+                labels = [l for l, p, t in zip(self.labels, row, self.thresholds) if p >= t]
+                evidence = self._evidence(text, labels) if explain else None
+                out.append(Prediction(labels, dict(zip(self.labels, map(float, row))), evidence))
+        return out
+
+    def _evidence(self, text: str, labels: list[str], top: int = 3) -> dict[str, list[Evidence]]:
+        """For each predicted label, up to ``top`` sentences scored alone by the model."""
+        parts = sentences(text)
+        if not labels or not parts:
+            return {label: [] for label in labels}
+        probabilities = self._probabilities(parts)
+        evidence = {}
+        for label in labels:
+            column = probabilities[:, self.labels.index(label)]
+            best = np.argsort(-column, kind="stable")[:top]
+            evidence[label] = [Evidence(parts[i], float(column[i])) for i in best]
+        return evidence
+
+    # ----------------------------------------------------------------- saving
+    def _state(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT_VERSION,
+            "labels": self.labels,
+            "params": self.get_params(),
+            "features": [f.state() for f in self.features],
+            "coef": self.coef,
+            "intercept": self.intercept,
+            "calibration": self.calibration,
+            "thresholds": self.thresholds,
+        }
+
+    def get_params(self) -> dict[str, Any]:
+        """Constructor parameters (the embedding object is saved with the features)."""
+        return {"backend": self.backend, "C": self.C, "min_df": self.min_df, "static_weight": self.static_weight,
+                "encoder": self.encoder, "seed": self.seed, "clean": self.clean}
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the model, its card and a SHA-256 manifest to directory ``path``.
+
+        Files go to a temporary directory first and replace ``path`` only when complete,
+        so a failure leaves an earlier model at ``path`` untouched.
+        """
+        import joblib
+
+        if self.coef is None:
+            raise ModelError("cannot save a classifier that has not been fitted")
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
+        try:
+            joblib.dump(self._state(), tmp / MODEL_FILE, compress=3)
+            card = dict(self.card, labels=self.labels,
+                        thresholds={l: round(float(t), 6) for l, t in zip(self.labels, self.thresholds)})
+            (tmp / CARD_FILE).write_text(json.dumps(card, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+            manifest = {name: _sha256(tmp / name) for name in (MODEL_FILE, CARD_FILE)}
+            (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+            if path.exists():
+                old = path.with_name(f".{path.name}.old")
+                shutil.rmtree(old, ignore_errors=True)
+                path.rename(old)
+                tmp.rename(path)
+                shutil.rmtree(old)
+            else:
+                tmp.rename(path)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Classifier":
+        """Load a model saved with ``save``, refusing files that do not match the manifest."""
+        import joblib
+
+        path = Path(path)
+        manifest_path = path / MANIFEST_FILE
+        if not manifest_path.is_file():
+            raise ModelError(f"{path} is not a belclf model: {MANIFEST_FILE} is missing")
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        for name in (MODEL_FILE, CARD_FILE):
+            if not (path / name).is_file():
+                raise ModelError(f"{path}: {name} is missing")
+            if _sha256(path / name) != manifest.get(name):
+                raise ModelError(
+                    f"{path / name} does not match the SHA-256 in {MANIFEST_FILE}; refusing to load it "
+                    "(joblib files can run code when loaded)"
+                )
+        state = joblib.load(path / MODEL_FILE)
+        if state.get("format") != FORMAT_VERSION:
+            raise ModelError(f"{path}: model format {state.get('format')} is not supported by this belclf")
+        model = cls(state["labels"], **state["params"])
+        model.features = [_feature_from_state(s) for s in state["features"]]
+        model.coef, model.intercept = state["coef"], state["intercept"]
+        model.calibration, model.thresholds = state["calibration"], state["thresholds"]
+        model.card = json.loads((path / CARD_FILE).read_text(encoding="utf-8"))
+        return model
+
+    def __repr__(self) -> str:
+        return f"Classifier(backend={self.backend!r}, labels={self.labels})"
+
+
+def _feature_from_state(state: dict) -> Featuriser:
+    if state["kind"] == "transformer":
+        from .transformer import WindowedEncoder
+
+        return WindowedEncoder.from_state(state)
+    return from_state(state)
+
+
+def _check_texts(texts: Sequence[str]) -> list[str]:
+    if isinstance(texts, str):
+        raise TypeError("expected a sequence of texts, got a single str (use classify for one text)")
+    texts = list(texts)
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(f"text {i} is {type(text).__name__}, not str")
+    return texts

@@ -1,0 +1,96 @@
+"""The public API contract of belclf."""
+from __future__ import annotations
+
+import json
+import threading
+
+import numpy as np
+import pytest
+
+import belclf
+
+ARTICLE = """Minsk and Moscow agree gas price for next year
+
+Belarus will pay Gazprom less for natural gas next year under a deal signed in the Kremlin,
+the energy ministry said. The price cut was part of a wider package of Union State
+integration roadmaps, including a new Russian state loan to refinance Belarusian debt."""
+
+
+def test_classify_returns_scores_for_every_label_and_labels_above_threshold():
+    model = belclf.load()
+    p = belclf.classify(ARTICLE)
+    assert set(p.scores) == set(model.labels) == set(belclf.LABELS)
+    assert all(0.0 <= s <= 1.0 for s in p.scores.values())
+    expected = [l for l, t in zip(model.labels, model.thresholds) if p.scores[l] >= t]
+    assert p.labels == expected
+    assert p.themes == [l for l in p.labels if l in belclf.THEMES]
+    assert p.directions == [l for l in p.labels if l in belclf.DIRECTIONS]
+
+
+def test_default_model_reads_an_obvious_article():
+    p = belclf.classify(ARTICLE)
+    assert "energy" in p.labels and "minsk_moscow" in p.labels
+    assert "minsk_west" not in p.labels and "human_rights" not in p.labels
+
+
+def test_to_dict_is_json_ready():
+    d = belclf.classify(ARTICLE, explain=True).to_dict()
+    again = json.loads(json.dumps(d))
+    assert again["labels"] == d["labels"] and set(again["scores"]) == set(belclf.LABELS)
+    assert set(again["evidence"]) == set(d["labels"])
+
+
+def test_classify_many_gives_the_same_results_as_classify():
+    texts = [ARTICLE, "Belarus beat Latvia 3-1 in a friendly football match.", "", "Potash exports fell."] * 3
+    many = belclf.classify_many(texts, batch_size=5)
+    single = [belclf.classify(t) for t in texts]
+    assert [p.labels for p in many] == [p.labels for p in single]
+    # Batches sum floats in another order, so scores agree to rounding, not bit for bit.
+    for a, b in zip(many, single):
+        assert np.allclose(list(a.scores.values()), list(b.scores.values()), rtol=0, atol=1e-6)
+
+
+def test_classify_rejects_non_text():
+    with pytest.raises(TypeError):
+        belclf.classify(None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        belclf.classify_many("a single string")
+    with pytest.raises(TypeError):
+        belclf.classify_many(["ok", 3])  # type: ignore[list-item]
+
+
+def test_default_model_is_loaded_once_across_threads(monkeypatch):
+    calls = []
+    real_load = belclf.load
+    monkeypatch.setattr(belclf, "_default", None)
+    monkeypatch.setattr(belclf, "load", lambda *a: calls.append(1) or real_load(*a))
+    threads = [threading.Thread(target=belclf.classify, args=(ARTICLE,)) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1
+
+
+def test_evidence_sentences_come_from_the_article_and_support_the_label():
+    p = belclf.load().classify(ARTICLE, explain=True)
+    for label, items in p.evidence.items():
+        assert 1 <= len(items) <= 3
+        assert all(" ".join(item.sentence.split()) in " ".join(ARTICLE.split()) for item in items)
+        assert [i.score for i in items] == sorted((i.score for i in items), reverse=True)
+
+
+def test_bundled_tiers_load_and_carry_a_card():
+    for tier in ("default", "fast", "tfidf"):
+        model = belclf.load(tier)
+        card = model.card
+        assert card["labels"] == list(belclf.LABELS)
+        assert {"dev", "test"} <= set(card["metrics"])
+        assert len(card["data"]["sha256"]) == 64 and card["versions"]["numpy"]
+        assert model.predict_proba([ARTICLE]).shape == (1, 6)
+
+
+def test_predict_and_predict_proba_agree():
+    model = belclf.load()
+    texts = [ARTICLE, "Lithuania protested against the Astravets nuclear plant."]
+    assert np.array_equal(model.predict(texts), (model.predict_proba(texts) >= model.thresholds).astype(int))
