@@ -48,9 +48,8 @@ def strip_html(text: str) -> str:
 def _is_clutter_line(line: str) -> bool:
     if _DATE_LINE.match(line):
         return True
-    letters = _LETTER.findall(line)
-    if letters and len(_CYRILLIC.findall(line)) > len(letters) / 2:  # a Cyrillic credit in an English page
-        return True
+    if _CYRILLIC.search(line) and len(_CYRILLIC.findall(line)) > len(_LETTER.findall(line)) / 2:
+        return True  # a Cyrillic credit in an English page
     # Captions and bylines are short lines opening with a keyword ("Image: ...", "By ...").
     return bool(_CAPTION.match(line)) and len(line.split()) <= 12 and not line.rstrip().endswith((".", "?", "!"))
 

@@ -7,14 +7,15 @@ fitted state is plain arrays, so loading a model imports neither scikit-learn no
 from __future__ import annotations
 
 import re
-from itertools import chain
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Sequence, Union
 
 import numpy as np
 from scipy import sparse
 
-_WORD = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
+# scikit-learn's default token pattern is \b\w\w+\b; without the \b it finds the same words, faster
+_WORD = re.compile(r"\w\w+")
 
 
 def tokenize(text: str) -> list[str]:
@@ -94,9 +95,8 @@ class TfidfFeatures:
         """TF-IDF rows for texts given as their ``tokenize`` words."""
         n_words = len(self._words)
         lengths = [len(w) for w in words]
-        ids = np.fromiter(
-            (self._words.get(w, n_words) for text in words for w in text), dtype=np.int64, count=sum(lengths)
-        )
+        ids = np.fromiter(map(self._words.get, chain.from_iterable(words), repeat(n_words)),
+                          dtype=np.int64, count=sum(lengths))
         text_of = np.repeat(np.arange(len(words)), lengths)
         unigrams = self._unigram[ids]
         left, right = ids[:-1], ids[1:]

@@ -1,0 +1,157 @@
+"""Benchmark every tier side by side and print a table.
+
+    python benchmarks/run.py [--tiers keywords tfidf fast accurate] [--n 2000]
+
+Accuracy: macro F1 on the corpus test split and on the real seed pages of
+../shared/seeds/labelled.jsonl when present (labels under ``uncertain`` left out).
+Speed: ``classify_many`` throughput on 5 KB articles, single-call latency, cold start
+(a new process: import, load, first prediction), peak memory (max RSS of a process that
+labels the articles), and model size on disk. Each tier runs in its own process.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+CORPUS = ROOT / "training/data/corpus.jsonl"
+
+
+def articles_5kb(n: int) -> list[str]:
+    """``n`` texts of 5,000 characters each, made by joining corpus documents in turn."""
+    docs = [json.loads(line)["text"] for line in CORPUS.read_text(encoding="utf-8").splitlines()]
+    out, i = [], 0
+    while len(out) < n:
+        text = ""
+        while len(text) < 5000:
+            text += docs[i % len(docs)] + "\n\n"
+            i += 1
+        out.append(text[:5000])
+    return out
+
+
+def measure_speed(tier: str, n: int) -> dict:
+    """Run in a child process: throughput, latency, peak memory of one tier."""
+    import belclf
+
+    texts = articles_5kb(n)
+    model = belclf.load(tier)
+    model.classify_many(texts[:256])  # warm the caches once
+    start = time.perf_counter()
+    model.classify_many(texts)
+    throughput = n / (time.perf_counter() - start)
+    latencies = []
+    for text in texts[:100]:
+        start = time.perf_counter()
+        model.classify(text)
+        latencies.append(time.perf_counter() - start)
+    return {"throughput": throughput, "latency_ms": 1000 * statistics.median(latencies),
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def cold_start(tier: str, runs: int = 3) -> float:
+    code = f"import belclf; belclf.load({tier!r}).classify('Minsk and Moscow signed a gas deal.')"
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def accuracy(tier: str) -> dict:
+    import numpy as np
+
+    import belclf
+    import keywords
+    from belclf.metrics import evaluate
+    from seeds import load_seeds
+
+    labels = list(belclf.LABELS)
+    test = [json.loads(l) for l in CORPUS.read_text(encoding="utf-8").splitlines() if '"split": "test"' in l]
+    truth = np.array([[int(l in d["labels"]) for l in labels] for d in test])
+    texts = [d["text"] for d in test]
+    predict = (lambda t: keywords.predict(t, labels)) if tier == "keywords" else belclf.load(tier).predict
+    out = {"test": evaluate(truth, predict(texts), labels)}
+    seeds = load_seeds(labels)
+    if seeds:
+        out["seeds"] = evaluate(seeds[1], predict(seeds[0]), labels, seeds[2])
+    return out
+
+
+def model_size_mb(tier: str) -> float:
+    from belclf.models import EMBEDDING, models_dir, resolve
+
+    path = resolve(tier)
+    size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    state = (path / "card.json").read_text()
+    if '"static"' in state or "static" in json.loads(state).get("backend", ""):
+        size += sum(p.stat().st_size for p in (models_dir() / EMBEDDING).rglob("*") if p.is_file())
+    return size / 1e6
+
+
+def child(args: argparse.Namespace) -> None:
+    result = {"accuracy": accuracy(args.child)}
+    if args.child != "keywords":
+        result.update(measure_speed(args.child, args.n))
+    print(json.dumps(result))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tiers", nargs="*", default=["keywords", "tfidf", "fast", "accurate"])
+    parser.add_argument("--n", type=int, default=2000, help="5 KB articles for the throughput run")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args)
+
+    from belclf.models import resolve
+
+    default = resolve("default").name
+    rows = []
+    for tier in args.tiers:
+        if tier != "keywords" and not (resolve(tier) / "manifest.json").exists():
+            print(f"({tier}: no bundled model, skipped)", file=sys.stderr)
+            continue
+        run = subprocess.run([sys.executable, __file__, "--child", tier, "--n", str(args.n)],
+                             capture_output=True, text=True)
+        if run.returncode:
+            print(f"({tier} failed: {run.stderr.strip().splitlines()[-1:]})", file=sys.stderr)
+            continue
+        result = json.loads(run.stdout.strip().splitlines()[-1])
+        if tier != "keywords":
+            result["cold_s"] = cold_start(tier)
+            result["size_mb"] = model_size_mb(tier)
+        rows.append((tier + (" (default)" if tier == default else ""), result))
+
+    header = (f"| {'tier':<18} | test macro F1 | seeds macro F1 | articles/s (5 KB) | latency ms | cold start s "
+              f"| peak MB | size MB |")
+    print(header)
+    print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
+    for name, r in rows:
+        seeds = r["accuracy"].get("seeds", {}).get("macro_f1")
+        cells = [f"{r['accuracy']['test']['macro_f1']:.3f}", f"{seeds:.3f}" if seeds is not None else "n/a"]
+        cells += [f"{r['throughput']:.0f}", f"{r['latency_ms']:.1f}", f"{r['cold_s']:.2f}", f"{r['peak_mb']:.0f}",
+                  f"{r['size_mb']:.1f}"] if "throughput" in r else ["–"] * 5
+        print(f"| {name:<18} | " + " | ".join(cells) + " |")
+    print("\nPer-label F1 (test split / seed pages):")
+    for name, r in rows:
+        test = r["accuracy"]["test"]["labels"]
+        seeds = r["accuracy"].get("seeds", {}).get("labels", {})
+        print(f"  {name:<18} " + "  ".join(
+            f"{l}={m['f1']:.2f}" + (f"/{seeds[l]['f1']:.2f}" if l in seeds and seeds[l]['support'] else "")
+            for l, m in test.items()))
+
+
+if __name__ == "__main__":
+    main()
