@@ -1,6 +1,6 @@
 """Benchmark every tier side by side and print a table.
 
-    python benchmarks/run.py [--tiers keywords tfidf fast accurate] [--n 2000]
+    python benchmarks/run.py [--tiers keywords tfidf fast] [--n 2000]
 
 Accuracy: macro F1 on the corpus test split and on the real seed pages of
 ../shared/seeds/labelled.jsonl when present (labels under ``uncertain`` left out).
@@ -108,7 +108,7 @@ def child(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tiers", nargs="*", default=["keywords", "tfidf", "fast", "accurate"])
+    parser.add_argument("--tiers", nargs="*", default=["keywords", "tfidf", "fast"])
     parser.add_argument("--n", type=int, default=2000, help="5 KB articles for the throughput run")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -13,10 +13,10 @@ import numpy as np
 
 from .clean import clean as clean_text
 from .clean import sentences
-from .features import Featuriser, StaticEmbedding, TfidfFeatures, from_state, tokenize
+from .features import StaticEmbedding, TfidfFeatures, from_state, tokenize
 from .prediction import LABELS, Evidence, Prediction
 
-BACKENDS = ("tfidf", "static", "tfidf+static", "transformer")
+BACKENDS = ("tfidf", "static", "tfidf+static")
 MODEL_FILE, CARD_FILE, MANIFEST_FILE = "model.joblib", "card.json", "manifest.json"
 FORMAT_VERSION = 1
 
@@ -57,13 +57,11 @@ class Classifier:
     Args:
         labels: the label names it predicts, in order.
         backend: ``"tfidf"`` (word uni/bigram TF-IDF), ``"static"`` (static sentence
-            embeddings distilled from an encoder), ``"tfidf+static"`` (both, concatenated),
-            or ``"transformer"`` (a frozen encoder read in windows; needs ``belclf[transformer]``).
+            embeddings distilled from an encoder) or ``"tfidf+static"`` (both, concatenated).
         C: inverse regularisation strength of each label's logistic regression.
         min_df: a TF-IDF term must occur in at least this many training texts.
         static_weight: scale of the embedding block next to the TF-IDF block.
         embedding: the static embedding to use (default: the one bundled with belclf).
-        encoder: path of a Hugging Face encoder directory, for the transformer backend.
         seed: seed for cross-validation folds and solvers; training is deterministic.
         clean: apply ``belclf.clean`` to texts before featurising (training and prediction).
     """
@@ -76,7 +74,6 @@ class Classifier:
         min_df: int = 2,
         static_weight: float = 1.0,
         embedding: StaticEmbedding | None = None,
-        encoder: str | None = None,
         seed: int = 0,
         clean: bool = True,
     ) -> None:
@@ -90,7 +87,6 @@ class Classifier:
         self.min_df = min_df
         self.static_weight = static_weight
         self.embedding = embedding
-        self.encoder = encoder
         self.seed = seed
         self.clean = clean
         self.features: list[Any] = []
@@ -106,12 +102,10 @@ class Classifier:
 
     def _blocks(self, texts: Sequence[str]) -> list[Any]:
         """Feature blocks of already-prepared texts, each scaled as it was in training."""
-        words = [tokenize(t) for t in texts] if any(f.kind != "transformer" for f in self.features) else []
+        words = [tokenize(t) for t in texts]
         blocks = []
         for feature in self.features:
-            if feature.kind == "transformer":
-                blocks.append(feature.transform(texts))
-            elif feature.kind == "static":
+            if feature.kind == "static":
                 blocks.append(feature.transform(words) * self.static_weight)
             else:
                 blocks.append(feature.transform(words))
@@ -135,10 +129,6 @@ class Classifier:
             from .models import bundled_embedding
 
             self.features.append(self.embedding or bundled_embedding())
-        if self.backend == "transformer":
-            from .transformer import WindowedEncoder
-
-            self.features.append(WindowedEncoder(self.encoder))
 
     def fit(
         self,
@@ -255,7 +245,7 @@ class Classifier:
     def get_params(self) -> dict[str, Any]:
         """Constructor parameters (the embedding object is saved with the features)."""
         return {"backend": self.backend, "C": self.C, "min_df": self.min_df, "static_weight": self.static_weight,
-                "encoder": self.encoder, "seed": self.seed, "clean": self.clean}
+                "seed": self.seed, "clean": self.clean}
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the model, its card and a SHA-256 manifest to directory ``path``.
@@ -312,7 +302,7 @@ class Classifier:
         if state.get("format") != FORMAT_VERSION:
             raise ModelError(f"{path}: model format {state.get('format')} is not supported by this belclf")
         model = cls(state["labels"], **state["params"])
-        model.features = [_feature_from_state(s) for s in state["features"]]
+        model.features = [from_state(s) for s in state["features"]]
         model.coef, model.intercept = state["coef"], state["intercept"]
         model.calibration, model.thresholds = state["calibration"], state["thresholds"]
         model.card = json.loads((path / CARD_FILE).read_text(encoding="utf-8"))
@@ -320,14 +310,6 @@ class Classifier:
 
     def __repr__(self) -> str:
         return f"Classifier(backend={self.backend!r}, labels={self.labels})"
-
-
-def _feature_from_state(state: dict) -> Featuriser:
-    if state["kind"] == "transformer":
-        from .transformer import WindowedEncoder
-
-        return WindowedEncoder.from_state(state)
-    return from_state(state)
 
 
 def _check_texts(texts: Sequence[str]) -> list[str]:

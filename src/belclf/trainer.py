@@ -41,7 +41,7 @@ def train(
             ``datasets.Dataset``/``DatasetDict``; columns ``text`` and ``labels`` (a list, or a
             ``;``-separated string in CSV) and optionally ``split`` (train/dev/test).
         labels: the labels to learn (default: those in the data). Any label names work.
-        backend: ``tfidf``, ``static``, ``tfidf+static`` or ``transformer``.
+        backend: ``tfidf``, ``static`` or ``tfidf+static``.
         output: if given, the model is saved there (atomically: a failed run leaves an
             earlier model at that path untouched).
         min_positives: the fewest positive training texts a label may have.
