@@ -3,7 +3,9 @@
     python benchmarks/run.py [--tiers keywords tfidf fast] [--n 2000]
 
 Accuracy: macro F1 on the corpus test split and on the real seed pages of
-../shared/seeds/labelled.jsonl when present (labels under ``uncertain`` left out).
+../shared/seeds/labelled.jsonl when present (labels under ``uncertain`` left out): the
+10 article and "Similar articles" parts, and the 5 raw pages with their clutter, scored
+against their article's labels (a check of ``belclf.clean``).
 Speed: ``classify_many`` throughput on 5 KB articles, single-call latency, cold start
 (a new process: import, load, first prediction), peak memory (max RSS of a process that
 labels the articles), and model size on disk. Each tier runs in its own process.
@@ -74,7 +76,7 @@ def accuracy(tier: str) -> dict:
     import belclf
     import keywords
     from belclf.metrics import evaluate
-    from seeds import load_seeds
+    from seeds import load_raw_pages, load_seeds
 
     labels = list(belclf.LABELS)
     test = [json.loads(l) for l in CORPUS.read_text(encoding="utf-8").splitlines() if '"split": "test"' in l]
@@ -85,6 +87,8 @@ def accuracy(tier: str) -> dict:
     seeds = load_seeds(labels)
     if seeds:
         out["seeds"] = evaluate(seeds[1], predict(seeds[0]), labels, seeds[2])
+        raw = load_raw_pages(labels)
+        out["raw"] = evaluate(raw[1], predict(raw[0]), labels, raw[2])
     return out
 
 
@@ -134,13 +138,16 @@ def main() -> None:
             result["size_mb"] = model_size_mb(tier)
         rows.append((tier + (" (default)" if tier == default else ""), result))
 
-    header = (f"| {'tier':<18} | test macro F1 | seeds macro F1 | articles/s (5 KB) | latency ms | cold start s "
+    header = (f"| {'tier':<18} | test macro F1 | seeds macro F1 | raw pages macro F1 | articles/s (5 KB) | latency ms "
+              f"| cold start s "
               f"| peak MB | size MB |")
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
     for name, r in rows:
         seeds = r["accuracy"].get("seeds", {}).get("macro_f1")
-        cells = [f"{r['accuracy']['test']['macro_f1']:.3f}", f"{seeds:.3f}" if seeds is not None else "n/a"]
+        raw = r["accuracy"].get("raw", {}).get("macro_f1")
+        cells = [f"{r['accuracy']['test']['macro_f1']:.3f}"] + [
+            f"{v:.3f}" if v is not None else "n/a" for v in (seeds, raw)]
         cells += [f"{r['throughput']:.0f}", f"{r['latency_ms']:.1f}", f"{r['cold_s']:.2f}", f"{r['peak_mb']:.0f}",
                   f"{r['size_mb']:.1f}"] if "throughput" in r else ["–"] * 5
         print(f"| {name:<18} | " + " | ".join(cells) + " |")
