@@ -213,7 +213,11 @@ class StaticEmbedding:
         """Unit-length mean vectors for texts given as their ``tokenize`` words."""
         self._cache(words)
         word_counts = _count_matrix([list(map(self._words.__getitem__, text)) for text in words], len(self._words))
-        out = np.asarray((word_counts @ self._word_matrix) @ self.vectors)
+        # Sub-word counts are exact integers; sorting them makes the float sums below run in
+        # one order whatever the cache's word order, so results do not depend on history.
+        subword_counts = word_counts @ self._word_matrix
+        subword_counts.sort_indices()
+        out = np.asarray(subword_counts @ self.vectors)
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 
     def state(self) -> dict:
