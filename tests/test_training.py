@@ -121,3 +121,11 @@ def test_unsupported_or_missing_files_are_clear_errors(tmp_path):
     (tmp_path / "d.xlsx").write_text("x")
     with pytest.raises(DataError, match="unsupported format"):
         load_labelled(tmp_path / "d.xlsx")
+
+
+def test_evaluating_data_with_repeated_texts_scores_every_row(tmp_path):
+    model = belclf.load()
+    text = "Gazprom cut gas supplies to Belarus over unpaid debts."
+    path = write_jsonl(tmp_path / "eval.jsonl", [{"text": text, "labels": ["energy", "minsk_moscow"]}] * 4)
+    report = belclf.evaluate_model(model, path)
+    assert report["n"] == 4 and report["labels"]["energy"]["support"] == 4

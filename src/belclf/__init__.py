@@ -64,5 +64,5 @@ def evaluate_model(classifier: Classifier, data: Any, **kwargs: Any) -> dict:
     from .data import load_labelled
     from .metrics import evaluate
 
-    data_ = load_labelled(data, classifier.labels, min_positives=0, **kwargs)
+    data_ = load_labelled(data, classifier.labels, min_positives=0, check_splits=False, **kwargs)
     return evaluate(data_.y, classifier.predict(data_.texts), classifier.labels)

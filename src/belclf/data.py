@@ -110,6 +110,7 @@ def load_labelled(
     dev_size: float = 0.15,
     test_size: float = 0.15,
     seed: int = 0,
+    check_splits: bool = True,
 ) -> LabelledData:
     """Read and check training data.
 
@@ -120,6 +121,7 @@ def load_labelled(
         labels: the labels to learn; a label in the data outside this list is an error.
             Default: every label that occurs in the data, sorted.
         min_positives: each label needs at least this many positive texts in the training split.
+        check_splits: refuse a text that appears in two splits (off when only evaluating).
 
     Raises:
         DataError: naming the file and row of the first problem.
@@ -157,7 +159,7 @@ def load_labelled(
         splits = stratified_split(y, dev_size, test_size, seed)
 
     seen: dict[str, tuple[int, str]] = {}
-    for i, (text, split) in enumerate(zip(texts, splits)):
+    for i, (text, split) in enumerate(zip(texts, splits) if check_splits else ()):
         key = " ".join(text.lower().split())
         if key in seen and seen[key][1] != split:
             j, other = seen[key]
