@@ -19,7 +19,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 # tier -> training parameters; the default tier was chosen on the seed pages and leave-one-writer-out F1
 TIERS = {
     "tfidf": {"backend": "tfidf", "C": 30.0},
-    "fast": {"backend": "tfidf+static", "C": 30.0, "static_weight": 2.0},
+    "fast": {"backend": "tfidf+static", "C": 30.0, "embedding_weight": 1.0},
+    "accurate": {"backend": "tfidf+transformer", "C": 30.0, "embedding_weight": 0.5},  # needs belclf[transformer]
 }
 DEFAULT_TIER = "tfidf"
 

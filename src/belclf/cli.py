@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def model_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--model", default="default", help="bundled tier (default, fast, tfidf) or model dir")
+        p.add_argument("--model", default="default", help="bundled tier (default, tfidf, fast, accurate) or model dir")
 
     def column_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--text-column", default="text", help="column holding the text (default: text)")
@@ -111,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data", help="labelled data: columns text, labels and optionally split")
     p.add_argument("--out", required=True, help="directory to save the model to")
     p.add_argument("--labels", help="comma-separated labels to learn (default: those in the data)")
-    p.add_argument("--backend", default="tfidf", choices=["tfidf", "static", "tfidf+static"])
+    p.add_argument("--backend", default="tfidf",
+                   help="feature blocks joined by '+': tfidf, static, transformer (default: tfidf)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--min-positives", type=int, default=5, help="fewest positive training texts per label")
     column_options(p)

@@ -16,7 +16,7 @@ from .clean import sentences
 from .features import StaticEmbedding, TfidfFeatures, from_state, tokenize
 from .prediction import LABELS, Evidence, Prediction
 
-BACKENDS = ("tfidf", "static", "tfidf+static")
+FEATURE_KINDS = ("tfidf", "static", "transformer")
 MODEL_FILE, CARD_FILE, MANIFEST_FILE = "model.joblib", "card.json", "manifest.json"
 FORMAT_VERSION = 1
 
@@ -56,12 +56,15 @@ class Classifier:
 
     Args:
         labels: the label names it predicts, in order.
-        backend: ``"tfidf"`` (word uni/bigram TF-IDF), ``"static"`` (static sentence
-            embeddings distilled from an encoder) or ``"tfidf+static"`` (both, concatenated).
+        backend: feature blocks joined by ``+``: ``tfidf`` (word uni/bigram TF-IDF),
+            ``static`` (static embeddings distilled from an encoder, numpy only) and
+            ``transformer`` (a frozen encoder read in windows; needs ``belclf[transformer]``),
+            e.g. ``"tfidf"``, ``"tfidf+static"``, ``"tfidf+transformer"``.
         C: inverse regularisation strength of each label's logistic regression.
         min_df: a TF-IDF term must occur in at least this many training texts.
-        static_weight: scale of the embedding block next to the TF-IDF block.
+        embedding_weight: scale of an embedding block (static or transformer) next to TF-IDF.
         embedding: the static embedding to use (default: the one bundled with belclf).
+        encoder: local encoder directory for ``transformer`` (default: all-MiniLM-L6-v2).
         seed: seed for cross-validation folds and solvers; training is deterministic.
         clean: apply ``belclf.clean`` to texts before featurising (training and prediction).
     """
@@ -72,21 +75,24 @@ class Classifier:
         backend: str = "tfidf",
         C: float = 10.0,
         min_df: int = 2,
-        static_weight: float = 1.0,
+        embedding_weight: float = 1.0,
         embedding: StaticEmbedding | None = None,
+        encoder: str | None = None,
         seed: int = 0,
         clean: bool = True,
     ) -> None:
-        if backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
+        parts = backend.split("+")
+        if not parts or any(p not in FEATURE_KINDS for p in parts) or len(set(parts)) != len(parts):
+            raise ValueError(f"backend must join distinct parts of {FEATURE_KINDS} with '+', not {backend!r}")
         if len(set(labels)) != len(labels) or not labels:
             raise ValueError(f"labels must be distinct and non-empty: {list(labels)}")
         self.labels = list(labels)
         self.backend = backend
         self.C = C
         self.min_df = min_df
-        self.static_weight = static_weight
+        self.embedding_weight = embedding_weight
         self.embedding = embedding
+        self.encoder = encoder
         self.seed = seed
         self.clean = clean
         self.features: list[Any] = []
@@ -102,13 +108,15 @@ class Classifier:
 
     def _blocks(self, texts: Sequence[str]) -> list[Any]:
         """Feature blocks of already-prepared texts, each scaled as it was in training."""
-        words = [tokenize(t) for t in texts]
+        words = [tokenize(t) for t in texts] if any(f.kind != "transformer" for f in self.features) else []
         blocks = []
         for feature in self.features:
-            if feature.kind == "static":
-                blocks.append(feature.transform(words) * self.static_weight)
-            else:
+            if feature.kind == "tfidf":
                 blocks.append(feature.transform(words))
+            elif feature.kind == "static":
+                blocks.append(feature.transform(words) * self.embedding_weight)
+            else:  # the transformer reads the text itself
+                blocks.append(feature.transform(texts) * self.embedding_weight)
         return blocks
 
     def _decision(self, blocks: list[Any]) -> np.ndarray:
@@ -123,12 +131,17 @@ class Classifier:
     # ----------------------------------------------------------------- fitting
     def _fit_features(self, texts: Sequence[str]) -> None:
         self.features = []
-        if "tfidf" in self.backend:
-            self.features.append(TfidfFeatures.fit(texts, min_df=self.min_df))
-        if "static" in self.backend:
-            from .models import bundled_embedding
+        for part in self.backend.split("+"):
+            if part == "tfidf":
+                self.features.append(TfidfFeatures.fit(texts, min_df=self.min_df))
+            elif part == "static":
+                from .models import bundled_embedding
 
-            self.features.append(self.embedding or bundled_embedding())
+                self.features.append(self.embedding or bundled_embedding())
+            else:
+                from .transformer import WindowedEncoder
+
+                self.features.append(WindowedEncoder(self.encoder))  # frozen: only the heads learn
 
     def fit(
         self,
@@ -244,8 +257,8 @@ class Classifier:
 
     def get_params(self) -> dict[str, Any]:
         """Constructor parameters (the embedding object is saved with the features)."""
-        return {"backend": self.backend, "C": self.C, "min_df": self.min_df, "static_weight": self.static_weight,
-                "seed": self.seed, "clean": self.clean}
+        return {"backend": self.backend, "C": self.C, "min_df": self.min_df, "embedding_weight": self.embedding_weight,
+                "encoder": self.encoder, "seed": self.seed, "clean": self.clean}
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the model, its card and a SHA-256 manifest to directory ``path``.
@@ -302,7 +315,7 @@ class Classifier:
         if state.get("format") != FORMAT_VERSION:
             raise ModelError(f"{path}: model format {state.get('format')} is not supported by this belclf")
         model = cls(state["labels"], **state["params"])
-        model.features = [from_state(s) for s in state["features"]]
+        model.features = [_feature_from_state(s) for s in state["features"]]
         model.coef, model.intercept = state["coef"], state["intercept"]
         model.calibration, model.thresholds = state["calibration"], state["thresholds"]
         model.card = json.loads((path / CARD_FILE).read_text(encoding="utf-8"))
@@ -310,6 +323,14 @@ class Classifier:
 
     def __repr__(self) -> str:
         return f"Classifier(backend={self.backend!r}, labels={self.labels})"
+
+
+def _feature_from_state(state: dict) -> Any:
+    if state["kind"] == "transformer":
+        from .transformer import WindowedEncoder
+
+        return WindowedEncoder.from_state(state)
+    return from_state(state)
 
 
 def _check_texts(texts: Sequence[str]) -> list[str]:

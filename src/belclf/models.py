@@ -11,6 +11,7 @@ TIERS = {
     "default": "default",   # the tier chosen by measurement (see models/README.md)
     "fast": "fast",         # TF-IDF + static MiniLM embeddings, numpy only
     "tfidf": "tfidf",       # TF-IDF alone, the first model
+    "accurate": "accurate", # TF-IDF + frozen MiniLM read in windows; needs belclf[transformer]
 }
 EMBEDDING = "embeddings/minilm-l6-static"
 
@@ -25,7 +26,7 @@ def models_dir() -> Path:
 
 
 def resolve(name_or_path: str) -> Path:
-    """The directory of a bundled tier (``default``, ``fast``, ``tfidf``) or a path."""
+    """The directory of a bundled tier (``default``, ``fast``, ``tfidf``, ``accurate``) or a path."""
     if name_or_path in TIERS:
         path = models_dir() / TIERS[name_or_path]
         link = path.with_suffix(".txt")  # models/default.txt names the default tier

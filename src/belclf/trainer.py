@@ -41,12 +41,12 @@ def train(
             ``datasets.Dataset``/``DatasetDict``; columns ``text`` and ``labels`` (a list, or a
             ``;``-separated string in CSV) and optionally ``split`` (train/dev/test).
         labels: the labels to learn (default: those in the data). Any label names work.
-        backend: ``tfidf``, ``static`` or ``tfidf+static``.
+        backend: feature blocks joined by ``+`` from ``tfidf``, ``static``, ``transformer``.
         output: if given, the model is saved there (atomically: a failed run leaves an
             earlier model at that path untouched).
         min_positives: the fewest positive training texts a label may have.
         seed: seeds the split (when the data has none), cross-validation and solvers.
-        **params: further ``Classifier`` parameters (``C``, ``min_df``, ``static_weight``...).
+        **params: further ``Classifier`` parameters (``C``, ``min_df``, ``embedding_weight``...).
 
     Thresholds are tuned on the dev split; the test split is only scored, never used to choose.
     """
