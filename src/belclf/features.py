@@ -74,6 +74,8 @@ class TfidfFeatures:
         order = np.argsort(codes)
         self._bigram_codes = np.asarray(codes, dtype=np.int64)[order]
         self._bigram_features = np.asarray(features, dtype=np.int64)[order]
+        self._starts_bigram = np.zeros(n + 1, dtype=bool)  # few words start a known bigram
+        self._starts_bigram[self._bigram_codes // max(n, 1)] = True
 
     @classmethod
     def fit(cls, texts: Sequence[str], min_df: int = 2, max_features: int | None = 50_000) -> "TfidfFeatures":
@@ -100,7 +102,7 @@ class TfidfFeatures:
         text_of = np.repeat(np.arange(len(words)), lengths)
         unigrams = self._unigram[ids]
         left, right = ids[:-1], ids[1:]
-        pairs = (text_of[:-1] == text_of[1:]) & (left < n_words) & (right < n_words)
+        pairs = self._starts_bigram[left] & (right < n_words) & (text_of[:-1] == text_of[1:])
         codes = left[pairs] * n_words + right[pairs]
         slots = np.minimum(np.searchsorted(self._bigram_codes, codes), max(len(self._bigram_codes) - 1, 0))
         found = self._bigram_codes[slots] == codes if len(self._bigram_codes) else np.zeros(0, dtype=bool)
