@@ -74,7 +74,7 @@ def test_default_model_is_loaded_once_across_threads(monkeypatch):
 
 def test_evidence_sentences_come_from_the_article_and_support_the_label():
     p = belclf.load().classify(ARTICLE, explain=True)
-    for label, items in p.evidence.items():
+    for items in p.evidence.values():
         assert 1 <= len(items) <= 3
         assert all(" ".join(item.sentence.split()) in " ".join(ARTICLE.split()) for item in items)
         assert [i.score for i in items] == sorted((i.score for i in items), reverse=True)

@@ -1,8 +1,6 @@
 """Training: determinism, custom labels, save/load, the manifest, bad data."""
 from __future__ import annotations
 
-import json
-import shutil
 
 import numpy as np
 import pytest

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 from collections import Counter
 from pathlib import Path
@@ -34,14 +33,14 @@ def max_similarity(texts: list[str]) -> tuple[float, int, int]:
 def tables(docs: list[dict]) -> str:
     out = [f"{len(docs)} documents.", "", "### Label counts per split", "",
            "| label | " + " | ".join(SPLITS) + " | all |", "|---|" + "---:|" * (len(SPLITS) + 1)]
+    def has(doc: dict, label: str) -> bool:
+        labels = set(doc["labels"])
+        return {"(no theme)": not labels & set(LABELS[:4]), "(no direction)": not labels & set(LABELS[4:]),
+                "(no label)": not labels, "(documents)": True}.get(label, label in labels)
+
     for label in LABELS + ["(no theme)", "(no direction)", "(no label)", "(documents)"]:
-        def has(doc: dict) -> bool:
-            labels = set(doc["labels"])
-            return {"(no theme)": not labels & set(LABELS[:4]), "(no direction)": not labels & set(LABELS[4:]),
-                    "(no label)": not labels, "(documents)": True}.get(label, label in labels)
-        row = [sum(has(d) for d in docs if d["split"] == s) for s in SPLITS]
+        row = [sum(has(d, label) for d in docs if d["split"] == s) for s in SPLITS]
         out.append(f"| {label} | " + " | ".join(map(str, row)) + f" | {sum(row)} |")
-    pairs = Counter(p for d in docs for p in itertools.combinations(d["labels"], 2))
     out += ["", "### Co-occurrence (documents carrying both labels)", "",
             "| | " + " | ".join(LABELS) + " |", "|---|" + "---:|" * len(LABELS)]
     for a in LABELS:

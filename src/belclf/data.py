@@ -17,7 +17,7 @@ class DataError(ValueError):
     """Training data that cannot be used; the message names the file and row."""
 
 
-def open_dataset(source: Any, text_column: str = "text"):
+def open_dataset(source: Any):
     """A ``datasets.Dataset`` from a path (JSONL, JSON, CSV, Parquet, a saved dataset) or a dataset.
 
     A ``DatasetDict`` is flattened, its split names going to a ``split`` column.
@@ -39,7 +39,7 @@ def open_dataset(source: Any, text_column: str = "text"):
             loaded = datasets.load_from_disk(str(path))
         except FileNotFoundError as exc:
             raise DataError(f"{path}: a directory that is not a saved datasets dataset") from exc
-        return open_dataset(loaded, text_column)
+        return open_dataset(loaded)
     builders = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
     builder = builders.get(path.suffix.lower())
     if builder is None:
@@ -126,7 +126,7 @@ def load_labelled(
     Raises:
         DataError: naming the file and row of the first problem.
     """
-    dataset = open_dataset(source, text_column)
+    dataset = open_dataset(source)
     name = str(source) if isinstance(source, (str, os.PathLike)) else "dataset"
     for column in (text_column, label_column):
         if column not in dataset.column_names:
