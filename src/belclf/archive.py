@@ -74,15 +74,25 @@ def _csv_records(path: Path) -> Iterator[dict]:
         yield from csv.DictReader(handle)
 
 
+def _require(module: str):
+    """Import a module of the ``train`` extra, or say how to install it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise ImportError(f"Parquet and datasets archives need: pip install 'belclf[train]' ({exc})") from exc
+
+
 def _parquet_records(path: Path) -> Iterator[dict]:
-    import pyarrow.parquet as pq
+    pq = _require("pyarrow.parquet")
 
     for batch in pq.ParquetFile(path).iter_batches(batch_size=1024):
         yield from batch.to_pylist()
 
 
 def _dataset_records(path: Path) -> Iterator[dict]:
-    import datasets
+    datasets = _require("datasets")
 
     dataset = datasets.load_from_disk(str(path))
     if isinstance(dataset, datasets.DatasetDict):
@@ -114,9 +124,7 @@ def count_inputs(archive: str | os.PathLike) -> int | None:
     if path.is_dir() and not (path / "dataset_info.json").exists():
         return sum(1 for p in path.rglob("*") if p.suffix.lower() in TEXT_SUFFIXES and not p.is_dir())
     if path.suffix.lower() == ".parquet":
-        import pyarrow.parquet as pq
-
-        return pq.ParquetFile(path).metadata.num_rows
+        return _require("pyarrow.parquet").ParquetFile(path).metadata.num_rows
     return None
 
 
@@ -304,8 +312,7 @@ def _convert(journal: Path, out: Path) -> None:
                     writer.writeheader()
                 writer.writerow(flat)
     else:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+        pa, pq = _require("pyarrow"), _require("pyarrow.parquet")
 
         fields = [("id", pa.string()), ("date", pa.string()), ("labels", pa.string()), ("error", pa.string())]
         fields += [(f"score_{l}", pa.float64()) for l in labels]

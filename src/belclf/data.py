@@ -22,7 +22,10 @@ def open_dataset(source: Any):
 
     A ``DatasetDict`` is flattened, its split names going to a ``split`` column.
     """
-    import datasets
+    try:
+        import datasets
+    except ImportError as exc:
+        raise ImportError("reading training data needs: pip install 'belclf[train]'") from exc
 
     datasets.disable_progress_bars()
     if isinstance(source, datasets.DatasetDict):

@@ -157,8 +157,12 @@ class Classifier:
         without one, thresholds are 0.5.
         """
         from scipy import sparse
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+        try:
+            from sklearn.linear_model import LogisticRegression
+            from sklearn.model_selection import StratifiedKFold, cross_val_predict
+        except ImportError as exc:
+            raise ImportError("training needs: pip install 'belclf[train]'") from exc
 
         y = np.asarray(y, dtype=int)
         if y.shape != (len(texts), len(self.labels)):
