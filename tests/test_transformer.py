@@ -50,3 +50,14 @@ def test_the_accurate_tier_reads_an_obvious_article():
     assert model.backend == "tfidf+transformer"
     p = model.classify("Gazprom and Minsk agreed the gas price for next year after talks in the Kremlin.")
     assert "energy" in p.labels and "minsk_moscow" in p.labels and "human_rights" not in p.labels
+
+
+def test_a_shallow_int8_encoder_gives_the_same_vectors_alone_or_in_a_batch():
+    shallow = WindowedEncoder(layers=2, int8=True)
+    assert len(shallow.model.encoder.layer) == 2 and shallow.batch_size == 1
+    texts = ["Gazprom raised the gas price.", "A long report on the harvest in Brest region. " * 40, "Hockey."]
+    together = shallow.transform(texts)
+    alone = np.vstack([shallow.transform([t]) for t in texts])
+    assert np.array_equal(together, alone)
+    with pytest.raises(ValueError):
+        WindowedEncoder(layers=7)

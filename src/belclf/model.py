@@ -65,6 +65,9 @@ class Classifier:
         embedding_weight: scale of an embedding block (static or transformer) next to TF-IDF.
         embedding: the static embedding to use (default: the one bundled with belclf).
         encoder: local encoder directory for ``transformer`` (default: all-MiniLM-L6-v2).
+        encoder_layers: use only the encoder's first layers (None: all); faster, see
+            ``belclf.transformer.WindowedEncoder``.
+        encoder_int8: run the encoder with int8 linear layers; faster.
         seed: seed for cross-validation folds and solvers; training is deterministic.
         clean: apply ``belclf.clean`` to texts before featurising (training and prediction).
     """
@@ -78,6 +81,8 @@ class Classifier:
         embedding_weight: float = 1.0,
         embedding: StaticEmbedding | None = None,
         encoder: str | None = None,
+        encoder_layers: int | None = None,
+        encoder_int8: bool = False,
         seed: int = 0,
         clean: bool = True,
     ) -> None:
@@ -93,6 +98,8 @@ class Classifier:
         self.embedding_weight = embedding_weight
         self.embedding = embedding
         self.encoder = encoder
+        self.encoder_layers = encoder_layers
+        self.encoder_int8 = encoder_int8
         self.seed = seed
         self.clean = clean
         self.features: list[Any] = []
@@ -141,7 +148,8 @@ class Classifier:
             else:
                 from .transformer import WindowedEncoder
 
-                self.features.append(WindowedEncoder(self.encoder))  # frozen: only the heads learn
+                # frozen: only the heads learn
+                self.features.append(WindowedEncoder(self.encoder, layers=self.encoder_layers, int8=self.encoder_int8))
 
     def fit(
         self,
@@ -262,7 +270,8 @@ class Classifier:
     def get_params(self) -> dict[str, Any]:
         """Constructor parameters (the embedding object is saved with the features)."""
         return {"backend": self.backend, "C": self.C, "min_df": self.min_df, "embedding_weight": self.embedding_weight,
-                "encoder": self.encoder, "seed": self.seed, "clean": self.clean}
+                "encoder": self.encoder, "encoder_layers": self.encoder_layers, "encoder_int8": self.encoder_int8,
+                "seed": self.seed, "clean": self.clean}
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the model, its card and a SHA-256 manifest to directory ``path``.

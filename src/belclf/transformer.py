@@ -34,11 +34,25 @@ class WindowedEncoder:
         window: tokens per window, special tokens included (at most the encoder's 512).
         stride: tokens between window starts; ``window - 2 - stride`` tokens overlap.
         batch_size: windows per forward pass.
+        layers: keep only the encoder's first ``layers`` layers (None: all). Fewer layers
+            read faster: on two CPU cores MiniLM reads about 4 articles of 5 KB a second
+            with 6 layers, 16 with 2 layers and ``int8``.
+        int8: quantise the linear layers to int8 (torch dynamic quantisation). Windows then
+            pass one at a time, because dynamic quantisation scales each pass by its own
+            inputs: a batch would make a window's vector depend on its neighbours.
     """
 
     kind = "transformer"
 
-    def __init__(self, encoder: str | None = None, window: int = 256, stride: int = 224, batch_size: int = 32) -> None:
+    def __init__(
+        self,
+        encoder: str | None = None,
+        window: int = 256,
+        stride: int = 224,
+        batch_size: int = 32,
+        layers: int | None = None,
+        int8: bool = False,
+    ) -> None:
         try:
             import torch
             from transformers import AutoModel, AutoTokenizer
@@ -48,10 +62,21 @@ class WindowedEncoder:
         if not 8 <= window <= 512 or not 1 <= stride <= window - 2:
             raise ValueError("need 8 <= window <= 512 and 1 <= stride <= window - 2")
         hf_logging.set_verbosity_error()  # the load report of an unused position_ids buffer is noise
-        self.encoder, self.window, self.stride, self.batch_size = encoder, window, stride, batch_size
+        self.encoder, self.window, self.stride, self.layers, self.int8 = encoder, window, stride, layers, int8
+        self.batch_size = 1 if int8 else batch_size
         path = str(encoder or default_encoder())
         self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         self.model = AutoModel.from_pretrained(path, local_files_only=True).eval()
+        if layers is not None:
+            if not 1 <= layers <= len(self.model.encoder.layer):
+                raise ValueError(f"layers must be between 1 and {len(self.model.encoder.layer)}")
+            self.model.encoder.layer = self.model.encoder.layer[:layers]
+        if int8:
+            import warnings
+
+            with warnings.catch_warnings():  # torch marks its eager quantisation as deprecated; pinned torch has it
+                warnings.simplefilter("ignore")
+                self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
         self._torch = torch
 
     @property
@@ -94,8 +119,9 @@ class WindowedEncoder:
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 
     def state(self) -> dict:
-        return {"kind": self.kind, "encoder": self.encoder, "window": self.window, "stride": self.stride}
+        return {"kind": self.kind, "encoder": self.encoder, "window": self.window, "stride": self.stride,
+                "layers": self.layers, "int8": self.int8}
 
     @classmethod
     def from_state(cls, state: dict) -> "WindowedEncoder":
-        return cls(state["encoder"], state["window"], state["stride"])
+        return cls(state["encoder"], state["window"], state["stride"], layers=state["layers"], int8=state["int8"])
