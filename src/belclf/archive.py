@@ -15,6 +15,8 @@ import re
 from pathlib import Path
 from typing import Any, Iterator
 
+from ._optional import require
+
 TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm")
 OUTPUT_SUFFIXES = (".jsonl", ".csv", ".parquet")
 Item = tuple[str, Any, str | None]  # (id, text or None, error or None)
@@ -74,25 +76,15 @@ def _csv_records(path: Path) -> Iterator[dict]:
         yield from csv.DictReader(handle)
 
 
-def _require(module: str):
-    """Import a module of the ``train`` extra, or say how to install it."""
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise ImportError(f"Parquet and datasets archives need: pip install 'belclf[train]' ({exc})") from exc
-
-
 def _parquet_records(path: Path) -> Iterator[dict]:
-    pq = _require("pyarrow.parquet")
+    pq = require("pyarrow.parquet", "train", "Reading Parquet archives")
 
     for batch in pq.ParquetFile(path).iter_batches(batch_size=1024):
         yield from batch.to_pylist()
 
 
 def _dataset_records(path: Path) -> Iterator[dict]:
-    datasets = _require("datasets")
+    datasets = require("datasets", "train", "Reading datasets archives")
 
     dataset = datasets.load_from_disk(str(path))
     if isinstance(dataset, datasets.DatasetDict):
@@ -124,7 +116,7 @@ def count_inputs(archive: str | os.PathLike) -> int | None:
     if path.is_dir() and not (path / "dataset_info.json").exists():
         return sum(1 for p in path.rglob("*") if p.suffix.lower() in TEXT_SUFFIXES and not p.is_dir())
     if path.suffix.lower() == ".parquet":
-        return _require("pyarrow.parquet").ParquetFile(path).metadata.num_rows
+        return require("pyarrow.parquet", "train", "Reading Parquet archives").ParquetFile(path).metadata.num_rows
     return None
 
 
@@ -312,7 +304,8 @@ def _convert(journal: Path, out: Path) -> None:
                     writer.writeheader()
                 writer.writerow(flat)
     else:
-        pa, pq = _require("pyarrow"), _require("pyarrow.parquet")
+        pa = require("pyarrow", "train", "Writing Parquet")
+        pq = require("pyarrow.parquet", "train", "Writing Parquet")
 
         fields = [("id", pa.string()), ("date", pa.string()), ("labels", pa.string()), ("error", pa.string())]
         fields += [(f"score_{l}", pa.float64()) for l in labels]

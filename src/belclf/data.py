@@ -10,6 +10,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ._optional import require
+
 SPLITS = ("train", "dev", "test")
 
 
@@ -22,10 +24,7 @@ def open_dataset(source: Any):
 
     A ``DatasetDict`` is flattened, its split names going to a ``split`` column.
     """
-    try:
-        import datasets
-    except ImportError as exc:
-        raise ImportError("reading training data needs: pip install 'belclf[train]'") from exc
+    datasets = require("datasets", "train", "Reading training data")
 
     datasets.disable_progress_bars()
     if isinstance(source, datasets.DatasetDict):
@@ -161,14 +160,15 @@ def load_labelled(
     else:
         splits = stratified_split(y, dev_size, test_size, seed)
 
-    seen: dict[str, tuple[int, str]] = {}
-    for i, (text, split) in enumerate(zip(texts, splits) if check_splits else ()):
-        key = " ".join(text.lower().split())
-        if key in seen and seen[key][1] != split:
-            j, other = seen[key]
-            raise DataError(f"{_row_name(name, i)}: the same text as row {j + 1}, which is in {other!r} and this in "
-                            f"{split!r}; a text in two splits makes the evaluation dishonest")
-        seen.setdefault(key, (i, split))
+    if check_splits:
+        seen: dict[str, tuple[int, str]] = {}
+        for i, (text, split) in enumerate(zip(texts, splits)):
+            key = " ".join(text.lower().split())
+            if key in seen and seen[key][1] != split:
+                j, other = seen[key]
+                raise DataError(f"{_row_name(name, i)}: the same text as row {j + 1}, which is in {other!r} and "
+                                f"this in {split!r}; a text in two splits makes the evaluation dishonest")
+            seen.setdefault(key, (i, split))
 
     train_y = y[[i for i, s in enumerate(splits) if s == "train"]]
     for j, label in enumerate(labels):

