@@ -152,18 +152,25 @@ def load_labelled(
             raise DataError(f"{_row_name(name, i)}: unknown label(s) {unknown}; expected some of {labels}")
     y = np.array([[int(l in ls) for l in labels] for ls in row_labels], dtype=int)
 
+    keys = [text_key(t) for t in texts]
+    if check_splits:
+        first: dict[str, int] = {}
+        for i, key in enumerate(keys):
+            j = first.setdefault(key, i)
+            if not np.array_equal(y[i], y[j]):
+                raise DataError(f"{_row_name(name, i)}: the same text as row {j + 1} with other labels "
+                                f"({row_labels[i]} here, {row_labels[j]} there); keep one of them or make them agree")
     if "split" in dataset.column_names:
         splits = [str(s) for s in dataset["split"]]
         for i, s in enumerate(splits):
             if s not in SPLITS:
                 raise DataError(f"{_row_name(name, i)}: split {s!r} is not one of {SPLITS}")
     else:
-        splits = stratified_split(y, dev_size, test_size, seed)
+        splits = stratified_split(y, dev_size, test_size, seed, groups=keys)
 
     if check_splits:
         seen: dict[str, tuple[int, str]] = {}
-        for i, (text, split) in enumerate(zip(texts, splits)):
-            key = " ".join(text.lower().split())
+        for i, (key, split) in enumerate(zip(keys, splits)):
             if key in seen and seen[key][1] != split:
                 j, other = seen[key]
                 raise DataError(f"{_row_name(name, i)}: the same text as row {j + 1}, which is in {other!r} and "
@@ -179,22 +186,37 @@ def load_labelled(
     return LabelledData(texts, y, labels, splits, name, digest)
 
 
-def stratified_split(y: np.ndarray, dev_size: float = 0.15, test_size: float = 0.15, seed: int = 0) -> list[str]:
+def text_key(text: str) -> str:
+    """What makes two texts the same text: case and whitespace are ignored."""
+    return " ".join(text.lower().split())
+
+
+def stratified_split(
+    y: np.ndarray, dev_size: float = 0.15, test_size: float = 0.15, seed: int = 0,
+    groups: Sequence[Any] | None = None,
+) -> list[str]:
     """Seeded train/dev/test names for rows of a 0/1 label matrix, stratified by label.
 
     Rows are grouped by their rarest label (or "none") and each group is dealt out in
-    proportion, so every label keeps its share in every split.
+    proportion, so every label keeps its share in every split. Rows with equal ``groups``
+    values (e.g. copies of one text) are dealt as one and always share a split.
     """
     rng = np.random.default_rng(seed)
+    groups = list(range(len(y))) if groups is None else list(groups)
+    members: dict[Any, list[int]] = {}
+    for i, group in enumerate(groups):
+        members.setdefault(group, []).append(i)
+    units = list(members.values())  # in order of first appearance: deterministic
     frequency = y.sum(axis=0)
-    keys = [int(np.argmin(np.where(row > 0, frequency, np.inf))) if row.any() else -1 for row in y]
+    keys = [int(np.argmin(np.where(y[u[0]] > 0, frequency, np.inf))) if y[u[0]].any() else -1 for u in units]
     splits = ["train"] * len(y)
     for key in sorted(set(keys)):
-        rows = [i for i, k in enumerate(keys) if k == key]
-        rng.shuffle(rows)
-        n_test, n_dev = round(len(rows) * test_size), round(len(rows) * dev_size)
-        for i in rows[:n_test]:
-            splits[i] = "test"
-        for i in rows[n_test : n_test + n_dev]:
-            splits[i] = "dev"
+        chosen = [u for u, k in zip(units, keys) if k == key]
+        order = list(range(len(chosen)))
+        rng.shuffle(order)
+        n_test, n_dev = round(len(chosen) * test_size), round(len(chosen) * dev_size)
+        for rank, index in enumerate(order):
+            name = "test" if rank < n_test else "dev" if rank < n_test + n_dev else "train"
+            for i in chosen[index]:
+                splits[i] = name
     return splits

@@ -55,6 +55,8 @@ class TfidfFeatures:
     def __init__(self, vocabulary: dict[str, int], idf: np.ndarray) -> None:
         self.vocabulary = vocabulary
         self.idf = np.asarray(idf, dtype=np.float32)
+        if sorted(vocabulary.values()) != list(range(len(self.idf))):
+            raise ValueError(f"the vocabulary's {len(vocabulary)} terms do not match the {len(self.idf)} idf weights")
         # Index the words of all terms so that transform does one dict look-up per word
         # and finds bigrams by integer codes (left * n_words + right) with numpy.
         self._words: dict[str, int] = {}
@@ -119,7 +121,8 @@ class TfidfFeatures:
         return matrix
 
     def state(self) -> dict:
-        return {"kind": self.kind, "vocabulary": self.vocabulary, "idf": self.idf}
+        # terms in column order: a list is half the size of the term -> column dict
+        return {"kind": self.kind, "terms": sorted(self.vocabulary, key=self.vocabulary.__getitem__), "idf": self.idf}
 
 
 class StaticEmbedding:
@@ -236,7 +239,7 @@ class StaticEmbedding:
 def from_state(state: dict):
     """Rebuild a featuriser (TF-IDF, static or transformer) from what its ``state()`` returned."""
     if state["kind"] == "tfidf":
-        return TfidfFeatures(state["vocabulary"], state["idf"])
+        return TfidfFeatures({term: i for i, term in enumerate(state["terms"])}, state["idf"])
     if state["kind"] == "static" and state.get("bundled"):
         from .models import bundled_embedding, embedding_sha256
 

@@ -18,8 +18,12 @@ from .features import StaticEmbedding, TfidfFeatures, from_state, tokenize
 from .prediction import LABELS, Evidence, Prediction
 
 FEATURE_KINDS = ("tfidf", "static", "transformer")
-MODEL_FILE, CARD_FILE, MANIFEST_FILE = "model.joblib", "card.json", "manifest.json"
-FORMAT_VERSION = 1
+# A model folder: arrays in safetensors, everything else in JSON, and a SHA-256 manifest of both.
+# Nothing in it can run code when loaded (belclf 0.1 pickled the state to model.joblib).
+ARRAYS_FILE, STATE_FILE, CARD_FILE, MANIFEST_FILE = "model.safetensors", "model.json", "card.json", "manifest.json"
+LEGACY_FILE = "model.joblib"
+FORMAT_VERSION = 2
+_HEAD_ARRAYS = ("coef", "intercept", "calibration", "thresholds")
 
 
 class ModelError(ValueError):
@@ -254,31 +258,34 @@ class Classifier:
         return evidence
 
     # ----------------------------------------------------------------- saving
-    def _state(self) -> dict[str, Any]:
-        return {
-            "format": FORMAT_VERSION,
-            "labels": self.labels,
-            "params": self.get_params(),
-            "features": [f.state() for f in self.features],
-            "coef": self.coef,
-            "intercept": self.intercept,
-            "calibration": self.calibration,
-            "thresholds": self.thresholds,
-        }
-
     def get_params(self) -> dict[str, Any]:
         """Constructor parameters (the embedding object is saved with the features)."""
         return {"backend": self.backend, "C": self.C, "min_df": self.min_df, "embedding_weight": self.embedding_weight,
                 "encoder": self.encoder, "encoder_layers": self.encoder_layers, "encoder_int8": self.encoder_int8,
                 "seed": self.seed, "clean": self.clean}
 
+    def _split_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """The fitted state as (JSON-ready dict, named arrays)."""
+        arrays = {name: np.ascontiguousarray(getattr(self, name)) for name in _HEAD_ARRAYS}
+        features = []
+        for i, feature in enumerate(self.features):
+            described = {}
+            for key, value in feature.state().items():
+                if isinstance(value, np.ndarray):
+                    arrays[f"features.{i}.{key}"] = np.ascontiguousarray(value)
+                else:
+                    described[key] = value
+            features.append(described)
+        return {"format": FORMAT_VERSION, "labels": self.labels, "params": self.get_params(),
+                "features": features}, arrays
+
     def save(self, path: str | os.PathLike) -> Path:
-        """Write the model, its card and a SHA-256 manifest to directory ``path``.
+        """Write the model to directory ``path``: arrays, state, card and a SHA-256 manifest.
 
         Files go to a temporary directory first and replace ``path`` only when complete,
         so a failure leaves an earlier model at ``path`` untouched.
         """
-        import joblib
+        from safetensors.numpy import save_file
 
         if self.coef is None:
             raise ModelError("cannot save a classifier that has not been fitted")
@@ -286,12 +293,17 @@ class Classifier:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
         try:
-            joblib.dump(self._state(), tmp / MODEL_FILE, compress=3)
+            _apply_umask(tmp, 0o777)  # mkdtemp makes it private; a model folder is shared like any other
+            state, arrays = self._split_state()
+            save_file(arrays, str(tmp / ARRAYS_FILE))
+            _write_json(tmp / STATE_FILE, state, indent=None)
             card = dict(self.card, labels=self.labels,
                         thresholds={l: round(float(t), 6) for l, t in zip(self.labels, self.thresholds)})
-            (tmp / CARD_FILE).write_text(json.dumps(card, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-            manifest = {name: _sha256(tmp / name) for name in (MODEL_FILE, CARD_FILE)}
-            (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+            _write_json(tmp / CARD_FILE, card, indent=2)
+            manifest = {name: _sha256(tmp / name) for name in (ARRAYS_FILE, STATE_FILE, CARD_FILE)}
+            _write_json(tmp / MANIFEST_FILE, manifest, indent=2)
+            for name in (ARRAYS_FILE, STATE_FILE, CARD_FILE, MANIFEST_FILE):
+                _apply_umask(tmp / name, 0o666)
             if path.exists():
                 old = path.with_name(f".{path.name}.old")
                 shutil.rmtree(old, ignore_errors=True)
@@ -306,35 +318,93 @@ class Classifier:
         return path
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "Classifier":
-        """Load a model saved with ``save``, refusing files that do not match the manifest."""
-        import joblib
+    def load(cls, path: str | os.PathLike, trust: bool = False) -> "Classifier":
+        """Load a model saved with ``save``, refusing files that do not match the manifest.
+
+        Loading reads JSON and safetensors only: nothing in the folder can run code. A model
+        saved by belclf 0.1 (a pickled ``model.joblib``) is refused unless ``trust=True``,
+        which unpickles it (only for files you made yourself); ``save`` then writes the new format.
+        """
+        from safetensors import SafetensorError
+        from safetensors.numpy import load_file
 
         path = Path(path)
+        if (path / LEGACY_FILE).is_file() and not (path / STATE_FILE).is_file():
+            if not trust:
+                raise ModelError(
+                    f"{path} holds a belclf 0.1 model ({LEGACY_FILE}, a pickle, which can run code when loaded). "
+                    "Retrain it with `belclf train`, or, if you made it yourself, convert it once with "
+                    "belclf.Classifier.load(path, trust=True).save(new_path)"
+                )
+            return cls._load_legacy(path)
         manifest_path = path / MANIFEST_FILE
         if not manifest_path.is_file():
             raise ModelError(f"{path} is not a belclf model: {MANIFEST_FILE} is missing")
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        for name in (MODEL_FILE, CARD_FILE):
+        manifest = _read_json(manifest_path)
+        for name in (ARRAYS_FILE, STATE_FILE, CARD_FILE):
             if not (path / name).is_file():
                 raise ModelError(f"{path}: {name} is missing")
             if _sha256(path / name) != manifest.get(name):
-                raise ModelError(
-                    f"{path / name} does not match the SHA-256 in {MANIFEST_FILE}; refusing to load it "
-                    "(joblib files can run code when loaded)"
-                )
-        state = joblib.load(path / MODEL_FILE)
-        if state.get("format") != FORMAT_VERSION:
-            raise ModelError(f"{path}: model format {state.get('format')} is not supported by this belclf")
+                raise ModelError(f"{path / name} does not match the SHA-256 in {MANIFEST_FILE}: the file was "
+                                 "changed or damaged after the model was saved; refusing to load it")
+        state = _read_json(path / STATE_FILE)
+        if not isinstance(state, dict) or state.get("format") != FORMAT_VERSION:
+            raise ModelError(f"{path}: model format {state.get('format') if isinstance(state, dict) else '?'} "
+                             f"is not supported by this belclf (it reads format {FORMAT_VERSION})")
+        try:
+            arrays = load_file(str(path / ARRAYS_FILE))
+            model = cls(state["labels"], **state["params"])
+            features = []
+            for i, described in enumerate(state["features"]):
+                prefix = f"features.{i}."
+                own = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+                features.append(from_state({**described, **own}))
+            model.features = features
+            model.coef, model.intercept = arrays["coef"], arrays["intercept"]
+            model.calibration, model.thresholds = arrays["calibration"], arrays["thresholds"]
+        except (SafetensorError, KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"{path}: the model files are inconsistent ({type(exc).__name__}: {exc})") from exc
+        if model.coef.shape[1] != len(model.labels) or model.coef.shape[0] != sum(f.dim for f in features):
+            raise ModelError(f"{path}: coefficient shape {model.coef.shape} does not match the features and labels")
+        model.card = _read_json(path / CARD_FILE)
+        return model
+
+    @classmethod
+    def _load_legacy(cls, path: Path) -> "Classifier":
+        """A belclf 0.1 model (pickled state): only reached with ``trust=True``."""
+        joblib = require("joblib", "train", "Converting a belclf 0.1 model")
+        state = joblib.load(path / LEGACY_FILE)
         model = cls(state["labels"], **state["params"])
+        for feature_state in state["features"]:
+            if feature_state["kind"] == "tfidf":  # 0.1 stored the term -> column dict
+                vocabulary = feature_state.pop("vocabulary")
+                feature_state["terms"] = sorted(vocabulary, key=vocabulary.__getitem__)
         model.features = [from_state(s) for s in state["features"]]
         model.coef, model.intercept = state["coef"], state["intercept"]
         model.calibration, model.thresholds = state["calibration"], state["thresholds"]
-        model.card = json.loads((path / CARD_FILE).read_text(encoding="utf-8"))
+        card_path = path / CARD_FILE
+        model.card = _read_json(card_path) if card_path.is_file() else {}
         return model
 
     def __repr__(self) -> str:
         return f"Classifier(backend={self.backend!r}, labels={self.labels})"
+
+
+def _apply_umask(path: Path, mode: int) -> None:
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, mode & ~umask)
+
+
+def _write_json(path: Path, value: Any, indent: int | None) -> None:
+    path.write_text(json.dumps(value, indent=indent, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{path}: not valid JSON ({exc})") from exc
 
 
 def _check_texts(texts: Sequence[str]) -> list[str]:
