@@ -31,7 +31,44 @@ def test_html_tags_entities_and_captions_are_stripped():
             "<figure><img src='a.jpg'><figcaption>Photo: the delegations</figcaption></figure>"
             "<p>Ministers met &amp; talked for three hours.</p><script>track()</script>"
             "<h3>Read also</h3><ul><li>Hockey final tonight</li></ul></body></html>")
-    assert clean(page) == "Talks in Vilnius\n\nMinisters met & talked for three hours."
+    assert clean(page).split() == "Talks in Vilnius Ministers met & talked for three hours.".split()
+
+
+NEWS_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Potash trains reroute to Russian ports | The Minsk Ledger</title>
+<meta property="og:title" content="Potash trains reroute to Russian ports"></head>
+<body>
+<div id="cookie-consent">We use cookies to measure our audience. <button>Accept all</button></div>
+<header><nav><ul><li><a href="/politics">Politics</a></li><li><a href="/economy">Economy</a></li>
+<li><a href="/energy">Energy</a></li><li><a href="/security">Security</a></li><li><a href="/sport">Sport</a></li></ul></nav></header>
+<main><article>
+<h1>Potash trains reroute to Russian ports</h1>
+<p>The first trains carrying Belarusian potash to the port of Ust-Luga left Salihorsk on Monday, the railway
+operator said, after Lithuania closed the transit route through Klaipeda to the state producer.</p>
+<p>Belaruskali did not say how much more the longer route will cost, but traders estimate that freight now
+takes a third of the export price, against a tenth before the ban.</p>
+<p>The company's earnings, which once paid for a large share of the state budget, fell by half last year
+and analysts expect another decline as long as the Baltic route stays closed.</p>
+</article>
+<aside><h3>Most read</h3><ul><li><a href="/a">Hockey club signs Canadian goalkeeper</a></li>
+<li><a href="/b">Opposition activist sentenced in Homel</a></li></ul></aside></main>
+<footer><p>Copyright 2024 The Minsk Ledger. All rights reserved.</p><a href="/privacy">Privacy policy</a></footer>
+</body></html>"""
+
+
+def test_a_news_page_keeps_the_article_and_drops_navigation_footer_and_link_lists():
+    cleaned = clean(NEWS_PAGE)
+    assert cleaned.startswith("Potash trains reroute to Russian ports")
+    for kept in ("first trains carrying Belarusian potash", "a third of the export price", "fell by half last year"):
+        assert kept in " ".join(cleaned.split())
+    for dropped in ("cookies", "Accept all", "Politics", "Sport", "Hockey club", "sentenced in Homel", "Copyright",
+                    "Privacy", "| The Minsk Ledger"):
+        assert dropped not in cleaned
+
+
+def test_an_html_fragment_is_read_as_a_page_body():
+    assert clean("<p>Minsk and Moscow signed a gas deal on Tuesday after long talks.</p>") == \
+        "Minsk and Moscow signed a gas deal on Tuesday after long talks."
 
 
 def test_plain_articles_pass_through_unchanged():
