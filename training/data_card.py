@@ -36,9 +36,10 @@ def tables(docs: list[dict]) -> str:
     def has(doc: dict, label: str) -> bool:
         labels = set(doc["labels"])
         return {"(no theme)": not labels & set(LABELS[:4]), "(no direction)": not labels & set(LABELS[4:]),
-                "(no label)": not labels, "(documents)": True}.get(label, label in labels)
+                "(no label)": not labels, "(not about Belarus)": not doc["about_belarus"],
+                "(documents)": True}.get(label, label in labels)
 
-    for label in LABELS + ["(no theme)", "(no direction)", "(no label)", "(documents)"]:
+    for label in LABELS + ["(no theme)", "(no direction)", "(no label)", "(not about Belarus)", "(documents)"]:
         row = [sum(has(d, label) for d in docs if d["split"] == s) for s in SPLITS]
         out.append(f"| {label} | " + " | ".join(map(str, row)) + f" | {sum(row)} |")
     out += ["", "### Co-occurrence (documents carrying both labels)", "",
@@ -53,9 +54,12 @@ def tables(docs: list[dict]) -> str:
     out += [f"| {name} | {int(m.sum())} | {m.mean():.0%} |" for name, m in buckets]
     out += ["", f"Words per document: median {int(np.median(words))}, mean {words.mean():.0f}, "
                 f"min {words.min()}, max {words.max()}."]
-    sources = Counter(d["id"].rsplit("-", 1)[0] for d in docs)
-    out += ["", "### Documents per writer's brief (id prefix)", "", "| prefix | documents |", "|---|---:|"]
-    out += [f"| {p} | {n} |" for p, n in sorted(sources.items())]
+    out += ["", "### Documents per round, genre and writer (id prefix)", "",
+            "| round | genre | writers | documents | not about Belarus |", "|---:|---|---|---:|---:|"]
+    for (round_, genre) in sorted({(d["round"], d["genre"]) for d in docs}):
+        part = [d for d in docs if d["round"] == round_ and d["genre"] == genre]
+        writers = ", ".join(sorted({d["writer"] for d in part}))
+        out.append(f"| {round_} | {genre} | {writers} | {len(part)} | {sum(not d['about_belarus'] for d in part)} |")
     value, i, j = max_similarity([d["text"] for d in docs])
     out += ["", f"Largest TF-IDF cosine similarity between two documents: {value:.3f} "
                 f"({docs[i]['id']} and {docs[j]['id']}); the corpus test fails above 0.8."]
