@@ -81,7 +81,7 @@ def test_evidence_sentences_come_from_the_article_and_support_the_label():
 
 
 def test_bundled_tiers_load_and_carry_a_card():
-    for tier in ("default", "fast", "tfidf"):
+    for tier in ("default", "tfidf"):
         model = belclf.load(tier)
         card = model.card
         assert card["labels"] == list(belclf.LABELS)
@@ -92,5 +92,31 @@ def test_bundled_tiers_load_and_carry_a_card():
 
 def test_predict_and_predict_proba_agree():
     model = belclf.load()
-    texts = [ARTICLE, "Lithuania protested against the Astravets nuclear plant."]
-    assert np.array_equal(model.predict(texts), (model.predict_proba(texts) >= model.thresholds).astype(int))
+    texts = [ARTICLE, "Lithuania protested against the Astravets nuclear plant.", OFF_TOPIC]
+    passed = model.predict_relevance(texts) >= model.gate.threshold
+    assert passed.tolist() == [True, True, False]
+    expected = (model.predict_proba(texts) >= model.thresholds) & passed[:, None]
+    assert np.array_equal(model.predict(texts), expected.astype(int))
+
+
+# written for this test: energy, sanctions and troops, but nothing about Belarus
+OFF_TOPIC = """Norway's grid operator said on Tuesday that it would cap electricity exports to Germany
+during the winter after reservoir levels fell to a ten-year low. The oil ministry in Oslo also
+announced new licences in the Barents Sea, and the government confirmed that US troops would
+join a cold-weather exercise in Finnmark in March."""
+
+
+def test_a_text_not_about_belarus_gets_relevance_but_no_labels():
+    p = belclf.classify(OFF_TOPIC)
+    assert p.labels == [] and p.relevance is not None and p.relevance < belclf.load().gate.threshold
+    assert set(p.scores) == set(belclf.LABELS)  # scores are still reported
+    about = belclf.classify(ARTICLE)
+    assert about.relevance > belclf.load().gate.threshold and about.labels
+    assert belclf.classify(OFF_TOPIC).to_dict()["relevance"] == round(p.relevance, 4)
+
+
+def test_an_unknown_or_removed_tier_names_the_tiers():
+    with pytest.raises(belclf.ModelError, match=r"did you mean 'accurate'\?.*the tiers are default, tfidf, accurate"):
+        belclf.load("acurate")
+    with pytest.raises(belclf.ModelError, match="'fast' tier was removed"):
+        belclf.load("fast")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import signal
@@ -36,12 +37,24 @@ def test_a_folder_gives_one_row_per_input_with_errors_recorded(folder, tmp_path)
     counts = label_archive(folder, out, progress=False)
     rows = {r["id"]: r for r in read_rows(out)}
     assert sorted(rows) == ["a.txt", "c.md", "empty.txt", "latin1.txt", "sub/b.html"]
-    assert counts == {"rows": 5, "skipped": 0, "errors": 2}
+    assert counts == {"rows": 5, "skipped": 0, "errors": 2, "html": 1}
     assert rows["empty.txt"]["error"] == "empty" and rows["empty.txt"]["labels"] == []
     assert rows["latin1.txt"]["error"].startswith("bad encoding")
     assert "energy" in rows["a.txt"]["labels"] and rows["a.txt"]["date"] == "2019-03-03"
     assert rows["a.txt"]["error"] is None and set(rows["a.txt"]["scores"]) == {
         "security", "human_rights", "economy", "energy", "minsk_west", "minsk_moscow"}
+    assert 0 <= rows["a.txt"]["relevance"] <= 1 and rows["empty.txt"]["relevance"] is None
+
+
+def test_the_progress_line_names_the_html_extractor(folder, tmp_path, monkeypatch):
+    class Terminal(io.StringIO):  # tqdm draws only on a terminal
+        def isatty(self):
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    label_archive(folder, tmp_path / "out.jsonl", progress=True)
+    assert "HTML: trafilatura" in terminal.getvalue()
 
 
 def test_jsonl_csv_and_parquet_tables_in_and_out(tmp_path):

@@ -46,10 +46,10 @@ def test_label_jsonl_writes_one_row_per_line_and_resumes(tmp_path):
                       + json.dumps({"body": "", "id": "b"}) + "\n")
     out = run("label_jsonl.py", str(export), "--text-column", "body", "--id-column", "id", "--out", "o.jsonl",
               cwd=tmp_path)
-    assert json.loads(out.splitlines()[0]) == {"rows": 2, "skipped": 0, "errors": 1}
+    assert json.loads(out.splitlines()[0]) == {"rows": 2, "skipped": 0, "errors": 1, "html": 0}
     again = run("label_jsonl.py", str(export), "--text-column", "body", "--id-column", "id", "--out", "o.jsonl",
                 cwd=tmp_path)
-    assert json.loads(again.splitlines()[0]) == {"rows": 0, "skipped": 2, "errors": 0}
+    assert json.loads(again.splitlines()[0]) == {"rows": 0, "skipped": 2, "errors": 0, "html": 0}
 
 
 def test_datasets_map(tmp_path):

@@ -97,6 +97,6 @@ def test_model_folders_follow_the_umask(custom_data, tmp_path):
 
 def test_loading_and_classifying_import_neither_joblib_nor_sklearn_nor_torch():
     code = ("import sys, belclf; belclf.load('tfidf').classify('Minsk and Moscow signed a gas deal.'); "
-            "belclf.load('fast'); print(sorted(m for m in ('joblib', 'sklearn', 'torch') if m in sys.modules))")
+            "belclf.load('default'); print(sorted(m for m in ('joblib', 'sklearn', 'torch') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"

@@ -3,7 +3,8 @@
 "Reproduces" means: same data and seed give the same metrics (counts exactly, the ratios
 made from them to 1e-9), thresholds within 1e-3 and probabilities within 1e-4. Solvers and
 BLAS add floats in another order on another CPU, so the last digits may differ; a threshold
-is a dev-set probability, so it moves with them.
+is a dev-set probability, so it moves with them. A tier with an int8 encoder gets 5e-3 for
+probabilities: torch picks other int8 kernels on other CPUs (seen: 8e-4 between two machines).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from conftest import ROOT
 
 THRESHOLD_TOLERANCE = 1e-3
 PROBABILITY_TOLERANCE = 1e-4
+INT8_PROBABILITY_TOLERANCE = 5e-3
 
 spec = importlib.util.spec_from_file_location("train_script", ROOT / "training" / "train.py")
 train_script = importlib.util.module_from_spec(spec)
@@ -58,9 +60,10 @@ def test_retraining_reproduces_the_bundled_model(tier, corpus_path):
     texts = [json.loads(line)["text"] for line in corpus_path.read_text(encoding="utf-8").splitlines()[:50]]
     gap = np.abs(retrained.predict_proba(texts) - shipped.predict_proba(texts))
     row, column = np.unravel_index(np.argmax(gap), gap.shape)
-    assert gap.max() <= PROBABILITY_TOLERANCE, (
+    tolerance = INT8_PROBABILITY_TOLERANCE if shipped.encoder_int8 else PROBABILITY_TOLERANCE
+    assert gap.max() <= tolerance, (
         f"probability of {shipped.labels[column]} on corpus row {row + 1} moved by {gap.max():.2e} "
-        f"(tolerance {PROBABILITY_TOLERANCE})")
+        f"(tolerance {tolerance})")
 
 
 def test_the_comparison_names_the_number_that_moved():

@@ -25,7 +25,7 @@ _lock = threading.Lock()
 
 
 def load(name_or_path: str | os.PathLike = "default") -> Classifier:
-    """Load a bundled tier (``"default"``, ``"fast"``, ``"tfidf"``, ``"accurate"``) or a saved model directory."""
+    """Load a bundled tier (``"default"``, ``"tfidf"``, ``"accurate"``) or a saved model directory."""
     from .models import resolve
 
     return Classifier.load(resolve(str(name_or_path)))

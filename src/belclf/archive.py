@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ._optional import require
+from .clean import extractor_name, looks_like_html
 
 TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm")
 OUTPUT_SUFFIXES = (".jsonl", ".csv", ".parquet")
@@ -162,12 +163,14 @@ def _label_batch(batch: list[Item], explain: bool = False) -> list[dict]:
                            _worker_model.classify_many([t for _, t in good], explain=explain)))  # type: ignore[union-attr]
     rows = []
     for i, (ident, text, error) in enumerate(batch):
-        row: dict[str, Any] = {"id": ident, "date": find_date(text) if text else None, "labels": [], "scores": {}}
+        row: dict[str, Any] = {"id": ident, "date": find_date(text) if text else None, "labels": [], "scores": {},
+                               "relevance": None}
         if i in predictions:
             result = predictions[i].to_dict()
-            row.update(labels=result["labels"], scores=result["scores"])
+            row.update(labels=result["labels"], scores=result["scores"], relevance=result["relevance"])
             if explain:
                 row["evidence"] = result.get("evidence", {})
+                row["actors"] = result.get("actors") or {}
         row["error"] = error
         rows.append(row)
     return rows
@@ -219,7 +222,8 @@ def label_archive(
     """Label every input of ``archive`` into ``out`` (.jsonl, .csv or .parquet).
 
     Returns counts: ``rows`` written in this run, ``skipped`` (already done, on resume),
-    ``errors`` (inputs that could not be read).
+    ``errors`` (inputs that could not be read), ``html`` (inputs read as HTML, by trafilatura;
+    the progress bar names the extractor).
     """
     from tqdm import tqdm
 
@@ -235,10 +239,21 @@ def label_archive(
     done = _recover_journal(journal) if resume else set()
 
     items = iter_archive(archive, text_column, id_column)
-    todo = (item for item in items if item[0] not in done)
-    counts = {"rows": 0, "skipped": len(done), "errors": 0}
+    counts = {"rows": 0, "skipped": len(done), "errors": 0, "html": 0}
     total = count_inputs(archive)
-    bar = tqdm(total=total, initial=len(done), unit="doc", disable=not progress or None, smoothing=0.1)
+    bar = tqdm(total=total, initial=len(done), unit="doc", disable=not progress or None, smoothing=0.1,
+               desc="plain text: belclf rules")
+
+    def todo() -> Iterator[Item]:
+        for item in items:
+            if item[0] in done:
+                continue
+            if item[1] is not None and looks_like_html(item[1]):
+                if not counts["html"]:  # say which path reads the pages
+                    bar.set_description(f"HTML: {extractor_name()} + belclf rules", refresh=False)
+                counts["html"] += 1
+            yield item
+
     pool = None
     if workers > 1:
         import functools
@@ -247,10 +262,10 @@ def label_archive(
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         pool = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn").Pool(
             workers, initializer=_init_worker, initargs=(model,))
-        results = pool.imap(functools.partial(_label_batch, explain=explain), _batches(todo, batch_size))
+        results = pool.imap(functools.partial(_label_batch, explain=explain), _batches(todo(), batch_size))
     else:
         _init_worker(model)
-        results = (_label_batch(b, explain) for b in _batches(todo, batch_size))
+        results = (_label_batch(b, explain) for b in _batches(todo(), batch_size))
     try:
         with open(journal, "a", encoding="utf-8") as handle:
             for rows in results:
@@ -279,10 +294,12 @@ def read_rows(path: str | os.PathLike) -> Iterator[dict]:
 
 
 def _flat(row: dict, labels: list[str]) -> dict:
-    flat = {"id": row["id"], "date": row.get("date"), "labels": ";".join(row["labels"]), "error": row["error"]}
+    flat = {"id": row["id"], "date": row.get("date"), "labels": ";".join(row["labels"]),
+            "relevance": row.get("relevance"), "error": row["error"]}
     flat.update({f"score_{l}": row["scores"].get(l) for l in labels})
     if "evidence" in row:
         flat["evidence"] = json.dumps(row["evidence"], ensure_ascii=False)
+        flat["actors"] = json.dumps(row.get("actors", {}), ensure_ascii=False)
     return flat
 
 
@@ -294,23 +311,24 @@ def _convert(journal: Path, out: Path) -> None:
             break
     tmp = out.with_name(out.name + ".tmp")
     if out.suffix.lower() == ".csv":
-        fields = ["id", "date", "labels", "error"] + [f"score_{l}" for l in labels]
+        fields = ["id", "date", "labels", "relevance", "error"] + [f"score_{l}" for l in labels]
         with open(tmp, "w", encoding="utf-8", newline="") as handle:
             writer = None
             for row in read_rows(journal):
                 flat = _flat(row, labels)
                 if writer is None:
-                    writer = csv.DictWriter(handle, fieldnames=fields + (["evidence"] if "evidence" in flat else []))
+                    writer = csv.DictWriter(handle, fieldnames=fields + (["evidence", "actors"] if "evidence" in flat else []))
                     writer.writeheader()
                 writer.writerow(flat)
     else:
         pa = require("pyarrow", "train", "Writing Parquet")
         pq = require("pyarrow.parquet", "train", "Writing Parquet")
 
-        fields = [("id", pa.string()), ("date", pa.string()), ("labels", pa.string()), ("error", pa.string())]
+        fields = [("id", pa.string()), ("date", pa.string()), ("labels", pa.string()), ("relevance", pa.float64()),
+                  ("error", pa.string())]
         fields += [(f"score_{l}", pa.float64()) for l in labels]
         with_evidence = any("evidence" in row for row in read_rows(journal))
-        schema = pa.schema(fields + ([("evidence", pa.string())] if with_evidence else []))
+        schema = pa.schema(fields + ([("evidence", pa.string()), ("actors", pa.string())] if with_evidence else []))
         with pq.ParquetWriter(tmp, schema) as writer:
             batch: list[dict] = []
             for row in read_rows(journal):

@@ -79,6 +79,18 @@ def cmd_label(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_actors(args: argparse.Namespace) -> int:
+    from .actors import ActorDictionary
+
+    dictionary = ActorDictionary.load(*args.dictionary)
+    for name, text in _read_inputs(args.files):
+        for m in dictionary.find(text):
+            print(json.dumps({"input": name, "actor": m.actor, "name": m.name, "bloc": m.bloc, "start": m.start,
+                              "end": m.end, "text": text[m.start:m.end]}, ensure_ascii=False) if args.json
+                  else f"{name}\t{m.bloc}\t{m.name}\t{text[m.start:m.end]!r} at {m.start}")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import write_report
 
@@ -93,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def model_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--model", default="default", help="bundled tier (default, tfidf, fast, accurate) or model dir")
+        p.add_argument("--model", default="default", help="bundled tier (default, tfidf, accurate) or model dir")
 
     def column_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--text-column", default="text", help="column holding the text (default: text)")
@@ -140,6 +152,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--explain", action="store_true", help="add evidence sentences per label")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_label)
+
+    p = sub.add_parser("actors", help="list the actors (Belarus, West, Russia, others) found in texts")
+    p.add_argument("files", nargs="*", help="text files; none or '-' reads standard input")
+    p.add_argument("--dictionary", nargs="*", default=[], help="actor dictionaries of your own to merge in")
+    p.add_argument("--json", action="store_true", help="one JSON object per mention")
+    p.set_defaults(func=cmd_actors)
 
     p = sub.add_parser("report", help="an HTML report of a labelled archive")
     p.add_argument("labelled", help="output of 'belclf label' (.jsonl)")

@@ -72,10 +72,14 @@ class LabelledData:
     splits: list[str]
     source: str
     sha256: str
+    relevant: np.ndarray  # one bool per text: False for texts outside the labels' subject
 
     def part(self, split: str) -> tuple[list[str], np.ndarray]:
         rows = [i for i, s in enumerate(self.splits) if s == split]
         return [self.texts[i] for i in rows], self.y[rows]
+
+    def relevant_part(self, split: str) -> np.ndarray:
+        return self.relevant[[i for i, s in enumerate(self.splits) if s == split]]
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Positives of each label in each split, and each split's size under ``_total``."""
@@ -83,6 +87,8 @@ class LabelledData:
         for split in SPLITS:
             _, y = self.part(split)
             out[split] = {"_total": int(len(y)), **{l: int(y[:, j].sum()) for j, l in enumerate(self.labels)}}
+            if not self.relevant.all():
+                out[split]["_not_relevant"] = int((~self.relevant_part(split)).sum())
         return out
 
 
@@ -113,6 +119,7 @@ def load_labelled(
     test_size: float = 0.15,
     seed: int = 0,
     check_splits: bool = True,
+    relevance_column: str = "about_belarus",
 ) -> LabelledData:
     """Read and check training data.
 
@@ -124,6 +131,8 @@ def load_labelled(
             Default: every label that occurs in the data, sorted.
         min_positives: each label needs at least this many positive texts in the training split.
         check_splits: refuse a text that appears in two splits (off when only evaluating).
+        relevance_column: an optional column of true/false: false marks a text outside the
+            labels' subject (not about Belarus), which trains the relevance gate. Missing: all true.
 
     Raises:
         DataError: naming the file and row of the first problem.
@@ -151,6 +160,12 @@ def load_labelled(
         if unknown:
             raise DataError(f"{_row_name(name, i)}: unknown label(s) {unknown}; expected some of {labels}")
     y = np.array([[int(l in ls) for l in labels] for ls in row_labels], dtype=int)
+    relevant = np.ones(len(texts), dtype=bool)
+    if relevance_column in dataset.column_names:
+        for i, value in enumerate(dataset[relevance_column]):
+            if value not in (True, False, None):
+                raise DataError(f"{_row_name(name, i)}: {relevance_column} must be true or false, not {value!r}")
+            relevant[i] = value is not False
 
     keys = [text_key(t) for t in texts]
     if check_splits:
@@ -166,7 +181,8 @@ def load_labelled(
             if s not in SPLITS:
                 raise DataError(f"{_row_name(name, i)}: split {s!r} is not one of {SPLITS}")
     else:
-        splits = stratified_split(y, dev_size, test_size, seed, groups=keys)
+        strata = y if relevant.all() else np.column_stack([y, ~relevant])  # irrelevant texts spread too
+        splits = stratified_split(strata, dev_size, test_size, seed, groups=keys)
 
     if check_splits:
         seen: dict[str, tuple[int, str]] = {}
@@ -182,8 +198,9 @@ def load_labelled(
         if train_y[:, j].sum() < min_positives:
             raise DataError(f"{name}: label {label!r} has {int(train_y[:, j].sum())} positive training rows; "
                             f"at least {min_positives} are needed")
-    digest = hashlib.sha256(json.dumps([texts, y.tolist(), splits, labels]).encode("utf-8")).hexdigest()
-    return LabelledData(texts, y, labels, splits, name, digest)
+    fingerprint = [texts, y.tolist(), splits, labels] + ([] if relevant.all() else [relevant.tolist()])
+    digest = hashlib.sha256(json.dumps(fingerprint).encode("utf-8")).hexdigest()
+    return LabelledData(texts, y, labels, splits, name, digest, relevant)
 
 
 def text_key(text: str) -> str:

@@ -237,9 +237,13 @@ class StaticEmbedding:
 
 
 def from_state(state: dict):
-    """Rebuild a featuriser (TF-IDF, static or transformer) from what its ``state()`` returned."""
+    """Rebuild a featuriser (TF-IDF, static, actors or transformer) from what its ``state()`` returned."""
     if state["kind"] == "tfidf":
         return TfidfFeatures({term: i for i, term in enumerate(state["terms"])}, state["idf"])
+    if state["kind"] == "actors":
+        from .actors import ActorFeatures
+
+        return ActorFeatures.from_state(state)
     if state["kind"] == "static" and state.get("bundled"):
         from .models import bundled_embedding, embedding_sha256
 

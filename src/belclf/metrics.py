@@ -40,3 +40,10 @@ def format_report(report: dict) -> str:
     lines.append(f"{'micro F1':<16}{report['micro_f1']:>34.3f}")
     lines.append(f"{'macro F1':<16}{report['macro_f1']:>34.3f}")
     return "\n".join(lines)
+
+
+def relevance_report(relevance: np.ndarray, truth: np.ndarray, threshold: float) -> dict:
+    """How the relevance gate sorts texts: irrelevant ones let through, relevant ones withheld."""
+    truth, passed = np.asarray(truth, bool), np.asarray(relevance) >= threshold
+    return {"irrelevant": int((~truth).sum()), "irrelevant_passed": int((passed & ~truth).sum()),
+            "relevant": int(truth.sum()), "relevant_withheld": int((~passed & truth).sum())}

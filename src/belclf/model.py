@@ -56,6 +56,23 @@ def best_threshold(probabilities: np.ndarray, truth: np.ndarray) -> float:
     return best
 
 
+class Gate:
+    """The relevance gate: a calibrated logistic regression over the classifier's features
+    (actor counts included); below ``threshold`` a text gets no labels."""
+
+    def __init__(self, coef: np.ndarray, intercept: float, calibration: np.ndarray, threshold: float) -> None:
+        self.coef, self.intercept = np.asarray(coef, dtype=np.float32), float(intercept)
+        self.calibration, self.threshold = np.asarray(calibration, dtype=np.float64), float(threshold)
+
+    def probability(self, blocks: list[Any]) -> np.ndarray:
+        score = np.full(blocks[0].shape[0], self.intercept)
+        start = 0
+        for block in blocks:
+            score += np.asarray(block @ self.coef[start : start + block.shape[1]]).ravel()
+            start += block.shape[1]
+        return _sigmoid(score * self.calibration[0] + self.calibration[1])
+
+
 class Classifier:
     """Multi-label text classifier with the estimator API of scikit-learn.
 
@@ -75,6 +92,10 @@ class Classifier:
         encoder_int8: run the encoder with int8 linear layers; faster.
         seed: seed for cross-validation folds and solvers; training is deterministic.
         clean: apply ``belclf.clean`` to texts before featurising (training and prediction).
+        actors: add actor features (``belclf.actors``: mentions of Belarusian, Western, Russian
+            and other actors, and who appears with whom, sentence by sentence): ``True`` for the
+            bundled dictionary, a path to merge a dictionary of one's own into it (saved with
+            the model), ``False`` for none.
     """
 
     def __init__(
@@ -90,6 +111,7 @@ class Classifier:
         encoder_int8: bool = False,
         seed: int = 0,
         clean: bool = True,
+        actors: bool | str = True,
     ) -> None:
         parts = backend.split("+")
         if not parts or any(p not in FEATURE_KINDS for p in parts) or len(set(parts)) != len(parts):
@@ -107,11 +129,13 @@ class Classifier:
         self.encoder_int8 = encoder_int8
         self.seed = seed
         self.clean = clean
+        self.actors = actors
         self.features: list[Any] = []
         self.coef: np.ndarray | None = None
         self.intercept: np.ndarray | None = None
         self.calibration: np.ndarray | None = None
         self.thresholds = np.full(len(self.labels), 0.5)
+        self.gate: Gate | None = None
         self.card: dict[str, Any] = {}
 
     # ----------------------------------------------------------------- features
@@ -120,13 +144,15 @@ class Classifier:
 
     def _blocks(self, texts: Sequence[str]) -> list[Any]:
         """Feature blocks of already-prepared texts, each scaled as it was in training."""
-        words = [tokenize(t) for t in texts] if any(f.kind != "transformer" for f in self.features) else []
+        words = [tokenize(t) for t in texts] if any(f.kind in ("tfidf", "static") for f in self.features) else []
         blocks = []
         for feature in self.features:
             if feature.kind == "tfidf":
                 blocks.append(feature.transform(words))
             elif feature.kind == "static":
                 blocks.append(feature.transform(words) * self.embedding_weight)
+            elif feature.kind == "actors":
+                blocks.append(feature.transform(texts))
             else:  # the transformer reads the text itself
                 blocks.append(feature.transform(texts) * self.embedding_weight)
         return blocks
@@ -155,6 +181,42 @@ class Classifier:
 
                 # frozen: only the heads learn
                 self.features.append(WindowedEncoder(self.encoder, layers=self.encoder_layers, int8=self.encoder_int8))
+        if self.actors:
+            from .actors import ActorDictionary, ActorFeatures, bundled
+
+            dictionary = bundled() if self.actors is True else ActorDictionary.load(self.actors)
+            self.features.append(ActorFeatures(dictionary))
+
+    def _actor_columns(self) -> tuple[int, int]:
+        """The columns of the actor block in the feature matrix ((0, 0) without one)."""
+        start = 0
+        for feature in self.features:
+            if feature.kind == "actors":
+                return start, start + feature.dim
+            start += feature.dim
+        return 0, 0
+
+    def _is_direction(self, label: str) -> bool:
+        from .actors import direction_bloc
+
+        actors = next((f for f in self.features if f.kind == "actors"), None)
+        return actors is not None and direction_bloc(label, actors.dictionary) is not None
+
+    def _fit_head(self, X: Any, column: np.ndarray, name: str, C: float) -> tuple[np.ndarray, float, list[float]]:
+        """One balanced logistic regression and its Platt calibration on 5-fold held-out scores."""
+        LogisticRegression = require("sklearn.linear_model", "train", "Training").LogisticRegression
+        selection = require("sklearn.model_selection", "train", "Training")
+        if column.min() == column.max():
+            raise ValueError(f"{name!r} has no {'negative' if column.min() else 'positive'} examples")
+        # Tight tolerances: a solver stopped early stops at a point that depends on the CPU's float
+        # order (a 1e-4 tolerance moved probabilities by up to 9e-4 between two machines).
+        head = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", random_state=self.seed, tol=1e-6)
+        folds = selection.StratifiedKFold(n_splits=min(5, int(min(column.sum(), len(column) - column.sum()))),
+                                          shuffle=True, random_state=self.seed)
+        held_out = selection.cross_val_predict(head, X, column, cv=folds, method="decision_function")
+        platt = LogisticRegression(C=1e4, solver="lbfgs", tol=1e-10, max_iter=1000).fit(held_out[:, None], column)
+        head.fit(X, column)
+        return head.coef_.ravel(), float(head.intercept_[0]), [float(platt.coef_[0, 0]), float(platt.intercept_[0])]
 
     def fit(
         self,
@@ -162,71 +224,101 @@ class Classifier:
         y: np.ndarray,
         dev_texts: Sequence[str] | None = None,
         dev_y: np.ndarray | None = None,
+        relevant: Sequence[bool] | None = None,
+        dev_relevant: Sequence[bool] | None = None,
     ) -> "Classifier":
         """Fit on ``texts`` with a 0/1 matrix ``y`` (texts x labels).
 
         Probabilities are calibrated with Platt scaling on 5-fold cross-validated scores.
         With a development set, each label's threshold is the one with the best F1 on it;
         without one, thresholds are 0.5.
+
+        ``relevant`` (one bool per text, e.g. "is about Belarus") trains a relevance gate
+        when it holds both values: below the gate's threshold a text gets no labels (its
+        scores are still reported). The gate's threshold is the one that best finds the
+        irrelevant dev texts (F1), or 0.5 without a development set.
         """
         from scipy import sparse
-
-        LogisticRegression = require("sklearn.linear_model", "train", "Training").LogisticRegression
-        selection = require("sklearn.model_selection", "train", "Training")
-        StratifiedKFold, cross_val_predict = selection.StratifiedKFold, selection.cross_val_predict
 
         y = np.asarray(y, dtype=int)
         if y.shape != (len(texts), len(self.labels)):
             raise ValueError(f"y must have shape ({len(texts)}, {len(self.labels)}), not {y.shape}")
+        relevant = np.ones(len(texts), bool) if relevant is None else np.asarray(relevant, dtype=bool)
         prepared = self._prepare(texts)
         self._fit_features(prepared)
-        blocks = self._blocks(prepared)
-        X = sparse.hstack([sparse.csr_matrix(b) for b in blocks], format="csr")
-        coef, intercept, calibration = [], [], []
+        X = sparse.hstack([sparse.csr_matrix(b) for b in self._blocks(prepared)], format="csr")
+        # Actor features speak to who deals with whom: the direction heads and the gate read them,
+        # the theme heads do not (their weights there stay 0).
+        uses_actors = self._actor_columns()
+        without = np.ones(X.shape[1], bool)
+        without[uses_actors[0]:uses_actors[1]] = False
+        heads = []
         for j, label in enumerate(self.labels):
-            column = y[:, j]
-            if column.min() == column.max():
-                raise ValueError(f"label {label!r} has no {'negative' if column.min() else 'positive'} examples")
-            head = LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", random_state=self.seed)
-            folds = StratifiedKFold(n_splits=min(5, int(min(column.sum(), len(column) - column.sum()))),
-                                    shuffle=True, random_state=self.seed)
-            held_out = cross_val_predict(head, X, column, cv=folds, method="decision_function")
-            platt = LogisticRegression(C=1e4, solver="lbfgs").fit(held_out[:, None], column)
-            head.fit(X, column)
-            coef.append(head.coef_.ravel())
-            intercept.append(head.intercept_[0])
-            calibration.append([platt.coef_[0, 0], platt.intercept_[0]])
-        self.coef = np.asarray(coef, dtype=np.float32).T.copy()
-        self.intercept = np.asarray(intercept, dtype=np.float64)
-        self.calibration = np.asarray(calibration, dtype=np.float64)
+            if self._is_direction(label) or uses_actors[0] == uses_actors[1]:
+                heads.append(self._fit_head(X, y[:, j], label, self.C))
+            else:
+                coef, intercept, calibration = self._fit_head(X[:, without], y[:, j], label, self.C)
+                full = np.zeros(X.shape[1])
+                full[without] = coef
+                heads.append((full, intercept, calibration))
+        self.coef = np.asarray([h[0] for h in heads], dtype=np.float32).T.copy()
+        self.intercept = np.asarray([h[1] for h in heads], dtype=np.float64)
+        self.calibration = np.asarray([h[2] for h in heads], dtype=np.float64)
+        self.gate = None
+        if not relevant.all():
+            coef, intercept, calibration = self._fit_head(X, relevant.astype(int), "relevance", self.C)
+            self.gate = Gate(coef, intercept, np.asarray(calibration), 0.5)
         self.thresholds = np.full(len(self.labels), 0.5)
         if dev_texts is not None and dev_y is not None and len(dev_texts):
-            probabilities = self.predict_proba(dev_texts)
+            probabilities, relevance = self._scores(self._prepare(_check_texts(dev_texts)))
             dev_y = np.asarray(dev_y, dtype=bool)
-            self.thresholds = np.array(
-                [best_threshold(probabilities[:, j], dev_y[:, j]) for j in range(len(self.labels))]
-            )
+            dev_relevant = np.ones(len(dev_y), bool) if dev_relevant is None else np.asarray(dev_relevant, bool)
+            # label thresholds on the texts the labels are about; the gate handles the rest
+            self.thresholds = np.array([best_threshold(probabilities[dev_relevant, j], dev_y[dev_relevant, j])
+                                        for j in range(len(self.labels))])
+            if self.gate is not None and not dev_relevant.all():
+                self.gate.threshold = 1.0 - best_threshold(1.0 - relevance, ~dev_relevant)
         return self
 
     # ----------------------------------------------------------------- predicting
-    def _probabilities(self, prepared: Sequence[str]) -> np.ndarray:
+    def _scores(self, prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
+        """Label probabilities (texts x labels) and, with a gate, relevance probabilities."""
         assert self.calibration is not None, "the classifier is not fitted"
-        scores = self._decision(self._blocks(prepared))
-        return _sigmoid(scores * self.calibration[:, 0] + self.calibration[:, 1])
+        blocks = self._blocks(prepared)
+        probabilities = _sigmoid(self._decision(blocks) * self.calibration[:, 0] + self.calibration[:, 1])
+        return probabilities, (self.gate.probability(blocks) if self.gate is not None else None)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Probabilities, shape (texts, labels)."""
+        """Label probabilities, shape (texts, labels), before the relevance gate."""
         texts = _check_texts(texts)
         if not texts:
             return np.zeros((0, len(self.labels)))
-        return self._probabilities(self._prepare(texts))
+        return self._scores(self._prepare(texts))[0]
+
+    def predict_relevance(self, texts: Sequence[str]) -> np.ndarray:
+        """Probability that each text is relevant (about Belarus for the bundled models); 1.0 without a gate."""
+        texts = _check_texts(texts)
+        if self.gate is None or not texts:
+            return np.ones(len(texts))
+        return self._scores(self._prepare(texts))[1]
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
-        """0/1 matrix (texts x labels): each probability against its label's threshold."""
-        return (self.predict_proba(texts) >= self.thresholds).astype(int)
+        """0/1 matrix (texts x labels): each probability against its label's threshold, and
+        no label at all for a text below the relevance gate's threshold."""
+        texts = _check_texts(texts)
+        if not texts:
+            return np.zeros((0, len(self.labels)), dtype=int)
+        probabilities, relevance = self._scores(self._prepare(texts))
+        return self._decide(probabilities, relevance).astype(int)
+
+    def _decide(self, probabilities: np.ndarray, relevance: np.ndarray | None) -> np.ndarray:
+        chosen = probabilities >= self.thresholds
+        if relevance is not None:
+            chosen &= (relevance >= self.gate.threshold)[:, None]
+        return chosen
 
     def classify(self, text: str, explain: bool = False) -> Prediction:
-        """Labels, scores and (with ``explain``) evidence sentences for one text."""
+        """Labels, scores, relevance and (with ``explain``) evidence sentences for one text."""
         return self.classify_many([text], explain=explain)[0]
 
     def classify_many(self, texts: Sequence[str], batch_size: int = 512, explain: bool = False) -> list[Prediction]:
@@ -237,11 +329,29 @@ class Classifier:
         out: list[Prediction] = []
         for start in range(0, len(texts), batch_size):
             prepared = self._prepare(texts[start : start + batch_size])
-            probabilities = self._probabilities(prepared)
-            for text, row in zip(prepared, probabilities):
-                labels = [l for l, p, t in zip(self.labels, row, self.thresholds) if p >= t]
+            probabilities, relevance = self._scores(prepared)
+            chosen = self._decide(probabilities, relevance)
+            for i, (text, row) in enumerate(zip(prepared, probabilities)):
+                labels = [l for l, keep in zip(self.labels, chosen[i]) if keep]
                 evidence = self._evidence(text, labels) if explain else None
-                out.append(Prediction(labels, dict(zip(self.labels, map(float, row))), evidence))
+                actors = self._actors(text, labels) if explain else None
+                out.append(Prediction(labels, dict(zip(self.labels, map(float, row))), evidence,
+                                      None if relevance is None else float(relevance[i]), actors))
+        return out
+
+    def _actors(self, text: str, labels: list[str]) -> dict[str, list[str]] | None:
+        """For each predicted direction, the names of its side's actors in the text."""
+        feature = next((f for f in self.features if f.kind == "actors"), None)
+        if feature is None:
+            return None
+        from .actors import direction_bloc
+
+        mentions = feature.dictionary.find(text)
+        out = {}
+        for label in labels:
+            bloc = direction_bloc(label, feature.dictionary)
+            if bloc is not None:
+                out[label] = list(dict.fromkeys(m.name for m in mentions if m.bloc == bloc))
         return out
 
     def _evidence(self, text: str, labels: list[str], top: int = 3) -> dict[str, list[Evidence]]:
@@ -249,7 +359,7 @@ class Classifier:
         parts = sentences(text)
         if not labels or not parts:
             return {label: [] for label in labels}
-        probabilities = self._probabilities(parts)
+        probabilities = self._scores(parts)[0]
         evidence = {}
         for label in labels:
             column = probabilities[:, self.labels.index(label)]
@@ -262,7 +372,7 @@ class Classifier:
         """Constructor parameters (the embedding object is saved with the features)."""
         return {"backend": self.backend, "C": self.C, "min_df": self.min_df, "embedding_weight": self.embedding_weight,
                 "encoder": self.encoder, "encoder_layers": self.encoder_layers, "encoder_int8": self.encoder_int8,
-                "seed": self.seed, "clean": self.clean}
+                "seed": self.seed, "clean": self.clean, "actors": self.actors}
 
     def _split_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """The fitted state as (JSON-ready dict, named arrays)."""
@@ -276,8 +386,12 @@ class Classifier:
                 else:
                     described[key] = value
             features.append(described)
+        gate = None
+        if self.gate is not None:
+            arrays.update({"gate.coef": self.gate.coef, "gate.calibration": self.gate.calibration})
+            gate = {"intercept": self.gate.intercept, "threshold": self.gate.threshold}
         return {"format": FORMAT_VERSION, "labels": self.labels, "params": self.get_params(),
-                "features": features}, arrays
+                "features": features, "gate": gate}, arrays
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the model to directory ``path``: arrays, state, card and a SHA-256 manifest.
@@ -362,6 +476,11 @@ class Classifier:
             model.features = features
             model.coef, model.intercept = arrays["coef"], arrays["intercept"]
             model.calibration, model.thresholds = arrays["calibration"], arrays["thresholds"]
+            if state.get("gate"):
+                gate = state["gate"]
+                model.gate = Gate(arrays["gate.coef"], gate["intercept"], arrays["gate.calibration"], gate["threshold"])
+                if len(model.gate.coef) != model.coef.shape[0]:
+                    raise ValueError("the relevance gate does not match the features")
         except (SafetensorError, KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"{path}: the model files are inconsistent ({type(exc).__name__}: {exc})") from exc
         if model.coef.shape[1] != len(model.labels) or model.coef.shape[0] != sum(f.dim for f in features):

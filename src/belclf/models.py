@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -9,10 +10,11 @@ from .features import StaticEmbedding
 
 TIERS = {
     "default": "default",   # the tier chosen by measurement (see models/README.md)
-    "fast": "fast",         # TF-IDF + static MiniLM embeddings, numpy only
-    "tfidf": "tfidf",       # TF-IDF alone, the first model
-    "accurate": "accurate", # TF-IDF + frozen MiniLM read in windows; needs belclf[transformer]
+    "tfidf": "tfidf",       # TF-IDF and actor features, numpy only
+    "accurate": "accurate", # the same plus a frozen MiniLM read in windows; needs belclf[transformer]
 }
+# tiers that were removed, and why (so that an old name gets an answer, not "no such folder")
+REMOVED = {"fast": "it was slower than 'tfidf' and no more accurate on any measure (README, 'Models and accuracy')"}
 EMBEDDING = "embeddings/minilm-l6-static"
 
 
@@ -26,14 +28,31 @@ def models_dir() -> Path:
 
 
 def resolve(name_or_path: str) -> Path:
-    """The directory of a bundled tier (``default``, ``fast``, ``tfidf``, ``accurate``) or a path."""
+    """The directory of a bundled tier (``default``, ``tfidf``, ``accurate``) or a path.
+
+    Raises:
+        ModelError: for a name that is neither a tier nor an existing path, listing the tiers.
+    """
     if name_or_path in TIERS:
         path = models_dir() / TIERS[name_or_path]
         link = path.with_suffix(".txt")  # models/default.txt names the default tier
         if not path.exists() and link.is_file():
             return resolve(link.read_text(encoding="utf-8").strip())
         return path
-    return Path(name_or_path)
+    path = Path(name_or_path)
+    if not path.exists() and "/" not in name_or_path and os.sep not in name_or_path:
+        from difflib import get_close_matches
+
+        from .model import ModelError
+
+        if name_or_path in REMOVED:
+            raise ModelError(f"the {name_or_path!r} tier was removed: {REMOVED[name_or_path]}; "
+                             f"the tiers are {', '.join(TIERS)}")
+        close = get_close_matches(name_or_path, list(TIERS), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ModelError(f"{name_or_path!r} is neither a bundled tier nor a model folder: {hint}"
+                         f"the tiers are {', '.join(TIERS)}")
+    return path
 
 
 @lru_cache(maxsize=1)

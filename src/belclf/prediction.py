@@ -25,11 +25,18 @@ class Prediction:
         labels: labels whose score reaches the model's threshold for that label, in model order.
         scores: every label of the model mapped to a probability in [0, 1].
         evidence: per predicted label, the sentences that most support it (only when asked for).
+        relevance: probability that the text is about Belarus, from the model's relevance gate
+            (None for a model trained without one). Below the gate's threshold ``labels`` is
+            empty, whatever the scores: a text not about Belarus gets no theme and no direction.
+        actors: per predicted direction, the actors of its side found in the text, e.g.
+            ``{"minsk_west": ["Angela Merkel", "European Union"]}`` (only when evidence is asked for).
     """
 
     labels: list[str]
     scores: dict[str, float]
     evidence: dict[str, list[Evidence]] | None = field(default=None)
+    relevance: float | None = field(default=None)
+    actors: dict[str, list[str]] | None = field(default=None)
 
     @property
     def themes(self) -> list[str]:
@@ -42,13 +49,16 @@ class Prediction:
         return [label for label in self.labels if label in DIRECTIONS]
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: labels, themes, directions, scores and, if present, evidence."""
+        """A JSON-ready dict: labels, themes, directions, scores, relevance and, if present, evidence."""
         out: dict[str, Any] = {
             "labels": list(self.labels),
             "themes": self.themes,
             "directions": self.directions,
             "scores": {k: round(v, 4) for k, v in self.scores.items()},
+            "relevance": None if self.relevance is None else round(self.relevance, 4),
         }
+        if self.actors is not None:
+            out["actors"] = {label: list(names) for label, names in self.actors.items()}
         if self.evidence is not None:
             out["evidence"] = {
                 label: [{"sentence": e.sentence, "score": round(e.score, 4)} for e in items]

@@ -8,7 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Sequence
 
 from .data import load_labelled
-from .metrics import evaluate
+from .metrics import evaluate, relevance_report
 from .model import Classifier
 
 
@@ -54,12 +54,16 @@ def train(
     train_texts, train_y = data_.part("train")
     dev_texts, dev_y = data_.part("dev")
     classifier = Classifier(data_.labels, backend=backend, seed=seed, **params)
-    classifier.fit(train_texts, train_y, dev_texts, dev_y)
+    classifier.fit(train_texts, train_y, dev_texts, dev_y, data_.relevant_part("train"), data_.relevant_part("dev"))
     metrics = {}
     for split in ("dev", "test"):
         texts, y = data_.part(split)
         if texts:
             metrics[split] = evaluate(y, classifier.predict(texts), data_.labels)
+            relevant = data_.relevant_part(split)
+            if classifier.gate is not None and not relevant.all():
+                metrics[split]["relevance"] = relevance_report(classifier.predict_relevance(texts), relevant,
+                                                               classifier.gate.threshold)
     classifier.card = {
         "backend": backend,
         "params": classifier.get_params(),
