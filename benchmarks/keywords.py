@@ -28,10 +28,17 @@ RULES = {
 _COMPILED = {label: re.compile(pattern, re.IGNORECASE) for label, pattern in RULES.items()}
 
 
-def predict(texts: list[str], labels: list[str], min_hits: int = 2) -> np.ndarray:
-    """1 where a label's expression matches at least ``min_hits`` times (once for short texts)."""
+# The rule a learned relevance gate must beat: no label for a text that never names these.
+BELARUS_NAMES = re.compile(r"belarus|minsk|lukashenk", re.IGNORECASE)
+
+
+def predict(texts: list[str], labels: list[str], min_hits: int = 2, names_rule: bool = False) -> np.ndarray:
+    """1 where a label's expression matches at least ``min_hits`` times (once for short texts);
+    with ``names_rule``, nothing for a text that never names Belarus, Minsk or Lukashenko."""
     out = np.zeros((len(texts), len(labels)), dtype=int)
     for i, text in enumerate(texts):
+        if names_rule and not BELARUS_NAMES.search(text):
+            continue
         needed = 1 if len(text.split()) < 60 else min_hits
         for j, label in enumerate(labels):
             out[i, j] = len(_COMPILED[label].findall(text)) >= needed

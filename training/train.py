@@ -19,7 +19,6 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 # tier -> training parameters; the default tier was chosen on the seed pages and leave-one-writer-out F1
 TIERS = {
     "tfidf": {"backend": "tfidf", "C": 30.0},
-    "fast": {"backend": "tfidf+static", "C": 30.0, "embedding_weight": 1.0},
     # needs belclf[transformer]; 2 of MiniLM's 6 layers, int8: 16 articles/s instead of 4 (see README)
     "accurate": {"backend": "tfidf+transformer", "C": 30.0, "embedding_weight": 0.5, "encoder_layers": 2,
                  "encoder_int8": True},
