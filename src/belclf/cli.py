@@ -41,7 +41,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     labels = [l.strip() for l in args.labels.split(",")] if args.labels else None
     classifier = belclf.train(
         args.data, labels, backend=args.backend, output=args.out, seed=args.seed, min_positives=args.min_positives,
-        text_column=args.text_column, label_column=args.label_column,
+        text_column=args.text_column, label_column=args.label_column, actors=args.actors or True,
     )
     from .metrics import format_report
 
@@ -126,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="feature blocks joined by '+': tfidf, static, transformer (default: tfidf)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--min-positives", type=int, default=5, help="fewest positive training texts per label")
+    p.add_argument("--actors", help="an actor dictionary of your own (JSON) to merge into the bundled one")
     column_options(p)
     p.set_defaults(func=cmd_train)
 

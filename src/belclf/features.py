@@ -59,23 +59,18 @@ class TfidfFeatures:
             raise ValueError(f"the vocabulary's {len(vocabulary)} terms do not match the {len(self.idf)} idf weights")
         # Index the words of all terms so that transform does one dict look-up per word
         # and finds bigrams by integer codes (left * n_words + right) with numpy.
-        self._words: dict[str, int] = {}
-        for term in vocabulary:
-            for word in term.split(" "):
-                self._words.setdefault(word, len(self._words))
-        n = len(self._words)
+        parts = [term.split(" ") for term in vocabulary]
+        self._words: dict[str, int] = {w: i for i, w in enumerate(dict.fromkeys(chain.from_iterable(parts)))}
+        n, count, word = len(self._words), len(parts), self._words.__getitem__
+        features = np.fromiter(vocabulary.values(), dtype=np.int64, count=count)
+        single = np.fromiter(map(len, parts), dtype=np.int64, count=count) == 1
+        left = np.fromiter((word(p[0]) for p in parts), dtype=np.int64, count=count)
+        right = np.fromiter((word(p[-1]) for p in parts), dtype=np.int64, count=count)
         self._unigram = np.full(n + 1, -1, dtype=np.int64)  # last slot: unknown word
-        codes, features = [], []
-        for term, feature in vocabulary.items():
-            parts = [self._words[w] for w in term.split(" ")]
-            if len(parts) == 1:
-                self._unigram[parts[0]] = feature
-            else:
-                codes.append(parts[0] * n + parts[1])
-                features.append(feature)
-        order = np.argsort(codes)
-        self._bigram_codes = np.asarray(codes, dtype=np.int64)[order]
-        self._bigram_features = np.asarray(features, dtype=np.int64)[order]
+        self._unigram[left[single]] = features[single]
+        codes = left[~single] * n + right[~single]
+        order = np.argsort(codes, kind="stable")
+        self._bigram_codes, self._bigram_features = codes[order], features[~single][order]
         self._starts_bigram = np.zeros(n + 1, dtype=bool)  # few words start a known bigram
         self._starts_bigram[self._bigram_codes // max(n, 1)] = True
 

@@ -13,7 +13,6 @@ code. A file of one's own in the same format is merged at load (e.g. China's act
 """
 from __future__ import annotations
 
-import bisect
 import json
 import math
 import os
@@ -49,7 +48,8 @@ class Mention:
     end: int
 
 
-_SENTENCE_END = re.compile(r"[.!?]\s|\n")  # plain, so it is fast; abbreviations like "U.S. " end one too
+_SENTENCE_END = re.compile(r"[.!?]\s|\n")  # plain, so it is fast
+_ENDS = (". ", "? ", "! ", "\n")  # the same ends, counted with str.count for the number of sentences
 
 
 class ActorDictionary:
@@ -86,21 +86,24 @@ class ActorDictionary:
             ambiguous = {" ".join(a.split()).lower() for a in actor.get("ambiguous_aliases") or []}
             for alias in actor.get("aliases", []) + ([actor["name"]] if actor.get("name") else []):
                 alias = " ".join(alias.split())
-                keys.setdefault(alias.lower(), (index, bloc_index[actor["bloc"]], alias if exact else None,
-                                                alias.lower() in ambiguous))
+                keys[alias.lower()] = (index, bloc_index[actor["bloc"]], alias if exact else None,
+                                       alias.lower() in ambiguous)  # a repeated alias: the later actor's
         self._values = list(keys.values())
         # leftmost-longest: where aliases overlap, the longest wins
         self._automaton = ahocorasick_rs.AhoCorasick(list(keys), matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
 
     @classmethod
     def load(cls, *extra: str | os.PathLike) -> "ActorDictionary":
-        """The bundled dictionary merged with ``extra`` files (an actor id given again replaces
-        it; a file's "directions" map adds direction labels)."""
+        """The bundled dictionary merged with ``extra`` files: an actor id given again replaces
+        the earlier actor, an alias given again points to the later actor, and a file's
+        "directions" map adds direction labels."""
         merged: dict[str, dict] = {}
         directions: dict[str, str] = {}
         for path in (BUNDLED, *extra):
             actors, declared = _read(Path(path))
-            merged.update((actor["id"], actor) for actor in actors)
+            for actor in actors:  # a file read later wins: its actors go last, and the last alias wins
+                merged.pop(actor.get("id"), None)
+                merged[actor.get("id")] = actor
             directions.update(declared)
         return cls(list(merged.values()), directions)
 
@@ -163,12 +166,19 @@ class ActorFeatures:
         out[:n_blocs] = np.log1p(counts)
         if anchor < 0 or not counts[anchor]:
             return out
-        ends = _sentence_ends(text, hits)
-        n_sentences = len(ends) + 1
-        sentences: dict[int, set[int]] = {}
-        for start, _, _, bloc in hits:
-            sentences.setdefault(bisect.bisect_right(ends, start), set()).add(bloc)
-        with_anchor = [blocs for blocs in sentences.values() if anchor in blocs]
+        # Group mentions into sentences: a new sentence starts where the gap between two mentions
+        # holds a sentence end (so a dot inside a mention, "U.S. envoy", ends none). Searching the
+        # gaps only is much cheaper than splitting the whole text.
+        search = _SENTENCE_END.search
+        sentences: list[set[int]] = [set()]
+        previous = hits[0][1]
+        for start, end, _, bloc in hits:
+            if start > previous and search(text, previous, start):
+                sentences.append(set())
+            sentences[-1].add(bloc)
+            previous = end
+        n_sentences = 1 + sum(text.count(mark) for mark in _ENDS)
+        with_anchor = [blocs for blocs in sentences if anchor in blocs]
         for k, bloc in enumerate(b for b in range(n_blocs) if b != anchor):
             together = sum(bloc in blocs for blocs in with_anchor)
             out[n_blocs + 2 * k] = math.log1p(together)
@@ -186,17 +196,6 @@ class ActorFeatures:
     @classmethod
     def from_state(cls, state: dict) -> "ActorFeatures":
         return cls(ActorDictionary(state["actors"], state.get("directions")))
-
-
-def _sentence_ends(text: str, hits: list[tuple[int, int, int, int]]) -> list[int]:
-    """Where sentences end; a dot inside a mention ("U.S. envoy", "Gen. Khrenin") ends none."""
-    starts = [hit[0] for hit in hits]
-    ends = []
-    for match in _SENTENCE_END.finditer(text):
-        i = bisect.bisect_right(starts, match.start()) - 1
-        if i < 0 or match.start() >= hits[i][1]:
-            ends.append(match.end())
-    return ends
 
 
 def _read(path: Path) -> tuple[list[dict], dict[str, str]]:
