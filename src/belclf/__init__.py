@@ -10,13 +10,14 @@ import os
 import threading
 from typing import Any, Sequence
 
+from . import actors
 from .clean import clean
 from .model import Classifier, ModelError
 from .prediction import DIRECTIONS, LABELS, THEMES, Evidence, Prediction
 
 __version__ = "0.1.0"
 __all__ = [
-    "classify", "classify_many", "load", "train", "clean", "evaluate_model",
+    "classify", "classify_many", "load", "train", "clean", "evaluate_model", "actors",
     "Classifier", "Prediction", "Evidence", "ModelError", "LABELS", "THEMES", "DIRECTIONS",
 ]
 
