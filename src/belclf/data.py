@@ -168,13 +168,6 @@ def load_labelled(
             relevant[i] = value is not False
 
     keys = [text_key(t) for t in texts]
-    if check_splits:
-        first: dict[str, int] = {}
-        for i, key in enumerate(keys):
-            j = first.setdefault(key, i)
-            if not np.array_equal(y[i], y[j]):
-                raise DataError(f"{_row_name(name, i)}: the same text as row {j + 1} with other labels "
-                                f"({row_labels[i]} here, {row_labels[j]} there); keep one of them or make them agree")
     if "split" in dataset.column_names:
         splits = [str(s) for s in dataset["split"]]
         for i, s in enumerate(splits):
@@ -184,14 +177,16 @@ def load_labelled(
         strata = y if relevant.all() else np.column_stack([y, ~relevant])  # irrelevant texts spread too
         splits = stratified_split(strata, dev_size, test_size, seed, groups=keys)
 
-    if check_splits:
-        seen: dict[str, tuple[int, str]] = {}
-        for i, (key, split) in enumerate(zip(keys, splits)):
-            if key in seen and seen[key][1] != split:
-                j, other = seen[key]
-                raise DataError(f"{_row_name(name, i)}: the same text as row {j + 1}, which is in {other!r} and "
-                                f"this in {split!r}; a text in two splits makes the evaluation dishonest")
-            seen.setdefault(key, (i, split))
+    if check_splits:  # copies of a text must agree on labels and share a split
+        first: dict[str, int] = {}
+        for i, key in enumerate(keys):
+            j = first.setdefault(key, i)
+            if not np.array_equal(y[i], y[j]):
+                raise DataError(f"{_row_name(name, i)}: the same text as row {j + 1} with other labels "
+                                f"({row_labels[i]} here, {row_labels[j]} there); keep one of them or make them agree")
+            if splits[i] != splits[j]:
+                raise DataError(f"{_row_name(name, i)}: the same text as row {j + 1}, which is in {splits[j]!r} and "
+                                f"this in {splits[i]!r}; a text in two splits makes the evaluation dishonest")
 
     train_y = y[[i for i, s in enumerate(splits) if s == "train"]]
     for j, label in enumerate(labels):

@@ -65,11 +65,7 @@ class Gate:
         self.calibration, self.threshold = np.asarray(calibration, dtype=np.float64), float(threshold)
 
     def probability(self, blocks: list[Any]) -> np.ndarray:
-        score = np.full(blocks[0].shape[0], self.intercept)
-        start = 0
-        for block in blocks:
-            score += np.asarray(block @ self.coef[start : start + block.shape[1]]).ravel()
-            start += block.shape[1]
+        score = _linear(blocks, self.coef[:, None], np.array([self.intercept]))[:, 0]
         return _sigmoid(score * self.calibration[0] + self.calibration[1])
 
 
@@ -157,15 +153,6 @@ class Classifier:
                 blocks.append(feature.transform(texts) * self.embedding_weight)
         return blocks
 
-    def _decision(self, blocks: list[Any]) -> np.ndarray:
-        assert self.coef is not None and self.intercept is not None, "the classifier is not fitted"
-        scores = np.tile(self.intercept, (blocks[0].shape[0], 1)).astype(np.float64)
-        start = 0
-        for block in blocks:
-            scores += np.asarray(block @ self.coef[start : start + block.shape[1]])
-            start += block.shape[1]
-        return scores
-
     # ----------------------------------------------------------------- fitting
     def _fit_features(self, texts: Sequence[str]) -> None:
         self.features = []
@@ -187,20 +174,14 @@ class Classifier:
             dictionary = bundled() if self.actors is True else ActorDictionary.load(self.actors)
             self.features.append(ActorFeatures(dictionary))
 
-    def _actor_columns(self) -> tuple[int, int]:
-        """The columns of the actor block in the feature matrix ((0, 0) without one)."""
+    def _actor_block(self) -> tuple[Any, int]:
+        """The actor feature block and its first column in the feature matrix ((None, 0) without one)."""
         start = 0
         for feature in self.features:
             if feature.kind == "actors":
-                return start, start + feature.dim
+                return feature, start
             start += feature.dim
-        return 0, 0
-
-    def _is_direction(self, label: str) -> bool:
-        from .actors import direction_bloc
-
-        actors = next((f for f in self.features if f.kind == "actors"), None)
-        return actors is not None and direction_bloc(label, actors.dictionary) is not None
+        return None, 0
 
     def _fit_head(self, X: Any, column: np.ndarray, name: str, C: float) -> tuple[np.ndarray, float, list[float]]:
         """One balanced logistic regression and its Platt calibration on 5-fold held-out scores."""
@@ -249,12 +230,15 @@ class Classifier:
         X = sparse.hstack([sparse.csr_matrix(b) for b in self._blocks(prepared)], format="csr")
         # Actor features speak to who deals with whom: the direction heads and the gate read them,
         # the theme heads do not (their weights there stay 0).
-        uses_actors = self._actor_columns()
+        from .actors import direction_bloc
+
+        actors, first = self._actor_block()
         without = np.ones(X.shape[1], bool)
-        without[uses_actors[0]:uses_actors[1]] = False
+        if actors is not None:
+            without[first : first + actors.dim] = False
         heads = []
         for j, label in enumerate(self.labels):
-            if self._is_direction(label) or uses_actors[0] == uses_actors[1]:
+            if actors is None or direction_bloc(label, actors.dictionary) is not None:
                 heads.append(self._fit_head(X, y[:, j], label, self.C))
             else:
                 coef, intercept, calibration = self._fit_head(X[:, without], y[:, j], label, self.C)
@@ -285,7 +269,8 @@ class Classifier:
         """Label probabilities (texts x labels) and, with a gate, relevance probabilities."""
         assert self.calibration is not None, "the classifier is not fitted"
         blocks = self._blocks(prepared)
-        probabilities = _sigmoid(self._decision(blocks) * self.calibration[:, 0] + self.calibration[:, 1])
+        probabilities = _sigmoid(_linear(blocks, self.coef, self.intercept) * self.calibration[:, 0]
+                                 + self.calibration[:, 1])
         return probabilities, (self.gate.probability(blocks) if self.gate is not None else None)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
@@ -305,11 +290,15 @@ class Classifier:
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         """0/1 matrix (texts x labels): each probability against its label's threshold, and
         no label at all for a text below the relevance gate's threshold."""
+        return self._predict(texts)[0]
+
+    def _predict(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
+        """``predict`` and the relevance behind it, from one pass over the texts."""
         texts = _check_texts(texts)
         if not texts:
-            return np.zeros((0, len(self.labels)), dtype=int)
+            return np.zeros((0, len(self.labels)), dtype=int), None if self.gate is None else np.zeros(0)
         probabilities, relevance = self._scores(self._prepare(texts))
-        return self._decide(probabilities, relevance).astype(int)
+        return self._decide(probabilities, relevance).astype(int), relevance
 
     def _decide(self, probabilities: np.ndarray, relevance: np.ndarray | None) -> np.ndarray:
         chosen = probabilities >= self.thresholds
@@ -341,7 +330,7 @@ class Classifier:
 
     def _actors(self, text: str, labels: list[str]) -> dict[str, list[str]] | None:
         """For each predicted direction, the names of its side's actors in the text."""
-        feature = next((f for f in self.features if f.kind == "actors"), None)
+        feature = self._actor_block()[0]
         if feature is None:
             return None
         from .actors import direction_bloc
@@ -507,6 +496,16 @@ class Classifier:
 
     def __repr__(self) -> str:
         return f"Classifier(backend={self.backend!r}, labels={self.labels})"
+
+
+def _linear(blocks: list[Any], coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+    """intercept + [blocks side by side] @ coef, without stacking the blocks (texts x columns of coef)."""
+    scores = np.tile(intercept, (blocks[0].shape[0], 1)).astype(np.float64)
+    start = 0
+    for block in blocks:
+        scores += np.asarray(block @ coef[start : start + block.shape[1]])
+        start += block.shape[1]
+    return scores
 
 
 def _apply_umask(path: Path, mode: int) -> None:

@@ -59,11 +59,11 @@ def train(
     for split in ("dev", "test"):
         texts, y = data_.part(split)
         if texts:
-            metrics[split] = evaluate(y, classifier.predict(texts), data_.labels)
+            predicted, relevance = classifier._predict(texts)  # one pass: the encoder tier is slow
+            metrics[split] = evaluate(y, predicted, data_.labels)
             relevant = data_.relevant_part(split)
             if classifier.gate is not None and not relevant.all():
-                metrics[split]["relevance"] = relevance_report(classifier.predict_relevance(texts), relevant,
-                                                               classifier.gate.threshold)
+                metrics[split]["relevance"] = relevance_report(relevance, relevant, classifier.gate.threshold)
     classifier.card = {
         "backend": backend,
         "params": classifier.get_params(),

@@ -3,13 +3,13 @@
 A direction label says whom Minsk deals with. Event-coding systems (CAMEO actor dictionaries,
 as GDELT and ICEWS use them) map names, offices, institutions, firms and places to actors and
 then look at who appears with whom. belclf does the same: ``ActorDictionary.find`` returns the
-actor mentions of a text with their spans (an Aho-Corasick automaton, leftmost-longest), and ``ActorFeatures`` turns
-them into counts per bloc and per-sentence co-occurrence of a Belarusian actor with each other
-bloc, which every tier's heads and the relevance gate read.
+actor mentions of a text with their spans (an Aho-Corasick automaton, leftmost-longest), and
+``ActorFeatures`` turns them into counts per bloc and per-sentence co-occurrence of a Belarusian
+actor with each other bloc, which every tier's direction heads and relevance gate read.
 
 The bundled dictionary is ``actors.json`` beside this file, written for belclf and reviewed like
-code. A file of one's own in the same format is merged at load (e.g. China's actors as a
-``china`` bloc for a custom ``minsk_beijing`` label).
+code. A file of one's own in the same format is merged in at training and saved with the model
+(e.g. China's actors as a ``china`` bloc for a custom ``minsk_beijing`` label).
 """
 from __future__ import annotations
 
