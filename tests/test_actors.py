@@ -116,3 +116,84 @@ def test_the_actors_command_lists_mentions():
 def test_an_ambiguous_alias_counts_only_beside_an_unambiguous_one():
     assert find("The ferry from Brest to Plymouth was cancelled by the storm.") == []
     assert [m.name for m in find("Minsk sent the brigade to Brest.")] == ["Minsk", "Brest"]
+
+
+# ----------------------------------------------------------------- the reference definition
+# The features as first written, one text and one mention at a time in plain Python; the
+# vectorised ActorFeatures.transform must give the same numbers.
+def _reference_scan(dictionary, text):
+    import ahocorasick_rs
+
+    keys = {}
+    for index, actor in enumerate(dictionary.actors):
+        ambiguous = {" ".join(a.split()).lower() for a in actor.get("ambiguous_aliases") or []}
+        for alias in actor.get("aliases", []) + ([actor["name"]] if actor.get("name") else []):
+            alias = " ".join(alias.split())
+            keys[alias.lower()] = (index, dictionary.blocs.index(actor["bloc"]),
+                                   alias if actor.get("case_sensitive") else None, alias.lower() in ambiguous)
+    values = list(keys.values())
+    automaton = ahocorasick_rs.AhoCorasick(list(keys), matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(c if len(c) == 1 else c[0] for c in map(str.lower, text))
+    hits = []
+    for key, start, end in automaton.find_matches_as_indexes(lowered):
+        if (start == 0 or not lowered[start - 1].isalnum()) and (end == len(text) or not lowered[end].isalnum()):
+            index, bloc, exact, ambiguous = values[key]
+            if exact is None or text[start:end] == exact:
+                hits.append((start, end, index, bloc, ambiguous))
+    sure = {hit[3] for hit in hits if not hit[4]}
+    return [hit[:4] for hit in hits if not hit[4] or hit[3] in sure]
+
+
+def _reference_row(features, text):
+    import math
+    import re
+
+    hits = _reference_scan(features.dictionary, text)
+    blocs = features.dictionary.blocs
+    n_blocs, anchor = len(blocs), blocs.index("belarus")
+    out = np.zeros(features.dim, dtype=np.float32)
+    counts = [0] * n_blocs
+    for hit in hits:
+        counts[hit[3]] += 1
+    out[:n_blocs] = np.log1p(counts)
+    if not counts[anchor]:
+        return out
+    sentences, previous = [set()], hits[0][1]
+    for start, end, _, bloc in hits:
+        if start > previous and re.compile(r"[.!?]\s|\n").search(text, previous, start):
+            sentences.append(set())
+        sentences[-1].add(bloc)
+        previous = end
+    n_sentences = 1 + sum(text.count(mark) for mark in (". ", "? ", "! ", "\n"))
+    with_anchor = [b for b in sentences if anchor in b]
+    for k, bloc in enumerate(b for b in range(n_blocs) if b != anchor):
+        together = sum(bloc in b for b in with_anchor)
+        out[n_blocs + 2 * k] = math.log1p(together)
+        out[n_blocs + 2 * k + 1] = together / n_sentences
+    out[-2] = len(with_anchor) / n_sentences
+    out[-1] = float(any(hit[3] == anchor and hit[0] < 400 for hit in hits))
+    return out
+
+
+ODD_TEXTS = [
+    "", "Minsk", "İlham Aliyev met Lukashenko. The U.S. envoy, Mr. Smith, flew to Minsk!Then Moscow",
+    "Lukashenko\u2028met Putin.\u00a0NATO objected?\tYes. The KGB in Brest; Minsk and the US.",
+    "Brest alone. us eu US EU 🧵 Lukashenka and Merkel\n\nin Berlin. ΣΟΦΙΑ and Minsk",
+    "a.b Lukashenko.Putin Lukashenko. Putin Lukashenko .\nPutin",
+]
+
+
+def test_features_equal_the_reference_definition():
+    import json
+    from pathlib import Path
+
+    corpus = Path(__file__).resolve().parent.parent / "training/data/corpus.jsonl"
+    docs = [json.loads(line)["text"] for line in corpus.read_text(encoding="utf-8").splitlines()][::7]
+    features = ActorFeatures(bundled())
+    for texts in (docs + ODD_TEXTS, ODD_TEXTS, ODD_TEXTS[:1], []):
+        expected = np.array([_reference_row(features, t) for t in texts]).reshape(len(texts), features.dim)
+        assert np.array_equal(features.transform(texts), expected)
+    for text in ODD_TEXTS:
+        assert features.dictionary.scan(text) == _reference_scan(features.dictionary, text)

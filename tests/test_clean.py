@@ -84,3 +84,40 @@ def test_a_sentence_starting_with_a_keyword_is_not_taken_for_a_caption():
 def test_sentences_split_at_ends_but_not_after_titles():
     assert sentences("Gen. Khrenin spoke. Mr. Makei left!\nNew paragraph") == [
         "Gen. Khrenin spoke.", "Mr. Makei left!", "New paragraph"]
+
+
+def _reference_clean(text: str) -> str:
+    """clean() as first written: every line through the rules, one at a time."""
+    import re
+
+    from belclf.clean import _TAIL_HEADING, _is_clutter_line, looks_like_html, main_text
+
+    if looks_like_html(text):
+        text = main_text(text)
+    kept: list[str] = []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = line.strip()
+        if _TAIL_HEADING.match(line) and any(kept):
+            break
+        if line and _is_clutter_line(line):
+            continue
+        kept.append(line)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+
+
+def test_clean_equals_its_reference_definition():
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    texts = [json.loads(line)["text"] for line in (root / "training/data/corpus.jsonl").read_text(
+        encoding="utf-8").splitlines()]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((root / "examples/articles").iterdir()) if p.is_file()]
+    texts += [
+        "", "\n\n", "  Related  \nMinsk said.\n Related:\nlink", "Related\nRelated\nMinsk.\n\n\n\nRelated\nx",
+        "\u2028 Minsk \u2028\n\u00a0 By Anna \u00a0\nPhoto: x\n12 May 2020\nText\u3000\n\x0b\x0cEnd.\x85",
+        "May 3, 2021\nBy staff\nSimilar articles\nMinsk grew.\nsimilar ARTICLES —\nOther", "Фото: Ян\nMinsk.\r\nRead also\r\nx",
+        "1997: a year\n2001-01-01\nTags:\nMinsk", "ſimilar articles\nMinsk\nſimilar articles\nx",
+    ]
+    for text in texts:
+        assert clean(text) == _reference_clean(text), text[:80]

@@ -1,11 +1,16 @@
 """Features computed with numpy equal their reference definitions."""
 from __future__ import annotations
 
-import numpy as np
+import json
+from pathlib import Path
 
-from belclf.features import TfidfFeatures, _analyze, tokenize
+import numpy as np
+import pytest
+
+from belclf.features import TfidfFeatures, _analyze, _IntMap, _word_spans, tokenize, word_hashes
 from belclf.models import bundled_embedding
 
+CORPUS = Path(__file__).resolve().parent.parent / "training/data/corpus.jsonl"
 TEXTS = [
     "Minsk and Moscow signed a gas deal; Gazprom cut the price of gas.",
     "The EU imposed sanctions on Belarusian potash, and potash prices rose in Brazil.",
@@ -22,9 +27,51 @@ def test_tfidf_equals_scikit_learn():
 
     features = TfidfFeatures.fit(TEXTS, min_df=1, max_features=None)
     reference = TfidfVectorizer(analyzer=_analyze, sublinear_tf=True).fit(TEXTS)
-    ours = features.transform([tokenize(t) for t in TEXTS + ["gas price in Sochi", "nothing known"]])
+    ours = features.transform(TEXTS + ["gas price in Sochi", "nothing known"])
     theirs = reference.transform(TEXTS + ["gas price in Sochi", "nothing known"])
     assert np.abs(ours.toarray() - theirs.toarray()).max() < 1e-6
+
+
+ODD = [
+    "Ἀθῆναι ΣΊΣΥΦΟΣ ΟΔΟΣ İstanbul İlham straße naïve e\u0301t\u00e9 𝔘𝔫𝔦 𝟙𝟚 a_b __ x1 ½½ ٣٤ 中文字 Łódź ǅemal ﬁne",
+    "", "a", "Minsk\u2028Moscow\u00a0gas", "emoji 🧵 between 💬words", "\ud800 a lone surrogate", "ΚΑΛΗΣΠΕΡΑ Σ ΑΣ",
+]
+
+
+@pytest.mark.parametrize("texts", [TEXTS, ODD, ODD[:1] + TEXTS, TEXTS + ODD[1:]])
+def test_word_hashes_find_the_words_of_tokenize(texts):
+    hashes, text_of = _word_spans(texts)
+    reference = [(word, i) for i, text in enumerate(texts) for word in tokenize(text)]
+    assert len(hashes) == len(reference)
+    assert text_of.tolist() == [i for _, i in reference]
+    # each word hashed alone gives the hash found in context, and distinct words differ
+    assert word_hashes([w for w, _ in reference]).tolist() == hashes.tolist()
+    assert len(set(hashes.tolist())) == len({w for w, _ in reference})
+
+
+def test_tfidf_equals_scikit_learn_on_the_corpus():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    docs = [json.loads(line)["text"] for line in CORPUS.read_text(encoding="utf-8").splitlines()]
+    train, other = docs[::2], docs[1::2] + ODD
+    features = TfidfFeatures.fit(train, min_df=2)
+    reference = TfidfVectorizer(analyzer=_analyze, sublinear_tf=True, min_df=2, max_features=50_000).fit(train)
+    assert features.vocabulary == reference.vocabulary_
+    difference = features.transform(other) - reference.transform(other)
+    assert abs(difference).max() < 1e-6
+    assert features.transform(other).nnz == reference.transform(other).nnz
+
+
+def test_int_map_finds_keys_through_collisions():
+    rng = np.random.default_rng(0)
+    keys = rng.choice(1 << 40, size=5000, replace=False)
+    table = _IntMap(keys, np.arange(5000))
+    assert table.get(keys).tolist() == list(range(5000))
+    absent = np.setdiff1d(rng.choice(1 << 40, size=5000), keys)
+    assert (table.get(absent, default=-7) == -7).all()
+    assert table.get(np.zeros(0, np.int64)).shape == (0,)
+    with pytest.raises(ValueError):
+        _IntMap(np.array([3, 3]), np.array([0, 1]))
 
 
 def test_static_embedding_is_the_normalised_sum_of_subword_vectors():

@@ -7,7 +7,8 @@ fitted state is plain arrays, so loading a model imports neither scikit-learn no
 from __future__ import annotations
 
 import re
-from itertools import chain, repeat
+from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import Sequence, Union
 
@@ -30,6 +31,136 @@ def ngrams(words: list[str]) -> list[str]:
 
 def _analyze(text: str) -> list[str]:  # module level so scikit-learn can call it
     return ngrams(tokenize(text))
+
+
+# ---------------------------------------------------------------- words as integers, in numpy
+# The default's hot path. Instead of a Python string and a dict look-up per word, a batch of
+# texts becomes one array of code points; words are runs of \w characters, each reduced to a
+# 64-bit polynomial hash of its lower-cased code points and looked up in a numpy hash table.
+# It finds exactly the words of ``tokenize`` (tests compare them on the corpus and on odd Unicode).
+
+_BASE = 0x9E3779B97F4A7C15  # odd: invertible modulo 2**64, so a word's hash does not depend on where it starts
+_SPECIAL = ("\u0130", "\u03a3")  # İ and Σ: their lower case is not one fixed code point
+
+
+@lru_cache(maxsize=2)
+def _unicode_tables(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For the code points below ``size``: whether each is a word character (``\\w``), whether
+    it is white space (``\\s``), and its lower case."""
+    chars = np.arange(size, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    is_word, is_space = np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)
+    for table, pattern in ((is_word, r"\w+"), (is_space, r"\s+")):
+        for run in re.finditer(pattern, chars):
+            table[run.start() : run.end()] = True
+    for special in _SPECIAL:  # texts with these are lower-cased by str.lower (see _code_points)
+        chars = chars.replace(special, " ")
+    lower = np.frombuffer(chars.lower().encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+    return is_word, is_space, lower
+
+
+def _tables_for(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    # the Basic Multilingual Plane's tables take milliseconds to build; all of Unicode's are built only when needed
+    return _unicode_tables(0x10000 if not len(points) or points.max() < 0x10000 else 0x110000)
+
+
+def word_characters(points: np.ndarray) -> np.ndarray:
+    """Which of the code points ``points`` are word characters (``\\w``)."""
+    return _tables_for(points)[0][points]
+
+
+def space_characters(points: np.ndarray) -> np.ndarray:
+    """Which of the code points ``points`` are white space (``\\s``)."""
+    return _tables_for(points)[1][points]
+
+
+_powers: tuple[np.ndarray, np.ndarray] = (np.ones(1, np.uint64), np.ones(1, np.uint64))
+
+
+def _powers_of_base(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """BASE**i and BASE**-i modulo 2**64 for i < n (cached, grown by doubling)."""
+    global _powers
+    if len(_powers[0]) < n:
+        size = max(n, 2 * len(_powers[0]), 1 << 16)
+        with np.errstate(over="ignore"):
+            up = np.cumprod(np.full(size, _BASE, dtype=np.uint64))
+            down = np.cumprod(np.full(size, pow(_BASE, -1, 1 << 64), dtype=np.uint64))
+        _powers = (np.concatenate([[np.uint64(1)], up[:-1]]), np.concatenate([[np.uint64(1)], down[:-1]]))
+    return _powers
+
+
+def _code_points(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lower-cased code points of ``texts`` joined by newlines, which of them are word
+    characters, and where each text starts."""
+    texts = [t.lower() if _SPECIAL[0] in t or _SPECIAL[1] in t else t for t in texts]
+    points = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    is_word, _, lower = _tables_for(points)
+    return lower[points], is_word[points], np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+
+
+def _word_spans(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Hash of each word of ``texts`` (as ``tokenize`` finds them), and the text it is in."""
+    points, word, starts = _code_points(texts)
+    edges = np.flatnonzero(np.diff(np.concatenate([[False], word, [False]]).view(np.int8)))
+    begin, end = edges[0::2], edges[1::2]
+    long_enough = end - begin >= 2
+    begin, end = begin[long_enough], end[long_enough]
+    up, down = _powers_of_base(len(points) + 1)
+    with np.errstate(over="ignore"):
+        prefix = np.zeros(len(points) + 1, dtype=np.uint64)
+        np.cumsum(points.astype(np.uint64) * up[: len(points)], out=prefix[1:])
+        hashes = (prefix[end] - prefix[begin]) * down[begin]
+    return hashes, np.searchsorted(starts, begin, side="right") - 1
+
+
+def word_hashes(words: Sequence[str]) -> np.ndarray:
+    """The hash ``_word_spans`` gives each of ``words`` (lower-cased single words)."""
+    hashes, text_of = _word_spans(list(words))
+    if len(hashes) != len(words) or not np.array_equal(text_of, np.arange(len(words))):
+        raise ValueError("word_hashes takes single words of two or more word characters")
+    return hashes
+
+
+class _IntMap:
+    """A numpy hash table from distinct integer keys to non-negative integers (open addressing)."""
+
+    def __init__(self, keys: np.ndarray, values: np.ndarray) -> None:
+        keys = np.asarray(keys).astype(np.uint64)
+        if len(np.unique(keys)) != len(keys):
+            raise ValueError("keys must be distinct")
+        self._bits = max(int(np.ceil(np.log2(max(len(keys), 1) * 4))), 4)
+        self._keys = np.zeros(1 << self._bits, dtype=np.uint64)
+        self._values = np.full(1 << self._bits, -1, dtype=np.int64)  # -1: empty slot
+        slots = self._slot(keys)
+        pending = np.arange(len(keys))
+        while len(pending):  # place each key at its slot or the next free one
+            free = self._values[slots[pending]] < 0
+            claim, first = np.unique(slots[pending][free], return_index=True)
+            placed = pending[free][first]
+            self._keys[claim], self._values[claim] = keys[placed], np.asarray(values)[placed]
+            pending = np.setdiff1d(pending, placed, assume_unique=True)
+            slots[pending] = (slots[pending] + 1) & ((1 << self._bits) - 1)
+
+    def _slot(self, keys: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):  # Fibonacci hashing: the top bits of key * odd constant
+            return ((keys * np.uint64(_BASE)) >> np.uint64(64 - self._bits)).astype(np.int64)
+
+    def get(self, keys: np.ndarray, default: int = -1) -> np.ndarray:
+        """The value of each key, ``default`` where absent."""
+        keys = np.asarray(keys).astype(np.uint64)
+        slots = self._slot(keys)
+        values = self._values[slots]
+        found = (self._keys[slots] == keys) & (values >= 0)
+        out = np.where(found, values, default)
+        active = np.flatnonzero(~found & (values >= 0))  # another key sits there: probe on
+        mask = (1 << self._bits) - 1
+        while len(active):
+            slots[active] = (slots[active] + 1) & mask
+            seen = slots[active]
+            values = self._values[seen]
+            found = (self._keys[seen] == keys[active]) & (values >= 0)
+            out[active[found]] = values[found]
+            active = active[~found & (values >= 0)]
+        return out
 
 
 def _count_matrix(rows: Sequence[list[int]], n_columns: int) -> sparse.csr_matrix:
@@ -57,22 +188,26 @@ class TfidfFeatures:
         self.idf = np.asarray(idf, dtype=np.float32)
         if sorted(vocabulary.values()) != list(range(len(self.idf))):
             raise ValueError(f"the vocabulary's {len(vocabulary)} terms do not match the {len(self.idf)} idf weights")
-        # Index the words of all terms so that transform does one dict look-up per word
-        # and finds bigrams by integer codes (left * n_words + right) with numpy.
+        # Words of all terms, each looked up by its hash (see _word_spans); bigrams by integer
+        # codes (left * n_words + right).
         parts = [term.split(" ") for term in vocabulary]
-        self._words: dict[str, int] = {w: i for i, w in enumerate(dict.fromkeys(chain.from_iterable(parts)))}
-        n, count, word = len(self._words), len(parts), self._words.__getitem__
+        words = list(dict.fromkeys(chain.from_iterable(parts)))
+        n, count, word = len(words), len(parts), {w: i for i, w in enumerate(words)}.__getitem__
+        try:
+            self._word_ids = _IntMap(word_hashes(words), np.arange(n))
+        except ValueError as exc:
+            raise ValueError(f"the vocabulary has terms that are not lower-cased words of two or more "
+                             f"word characters, or two words with one hash ({exc})") from exc
+        self._n_words = n
         features = np.fromiter(vocabulary.values(), dtype=np.int64, count=count)
         single = np.fromiter(map(len, parts), dtype=np.int64, count=count) == 1
         left = np.fromiter((word(p[0]) for p in parts), dtype=np.int64, count=count)
         right = np.fromiter((word(p[-1]) for p in parts), dtype=np.int64, count=count)
         self._unigram = np.full(n + 1, -1, dtype=np.int64)  # last slot: unknown word
         self._unigram[left[single]] = features[single]
-        codes = left[~single] * n + right[~single]
-        order = np.argsort(codes, kind="stable")
-        self._bigram_codes, self._bigram_features = codes[order], features[~single][order]
+        self._bigrams = _IntMap(left[~single] * n + right[~single], features[~single])
         self._starts_bigram = np.zeros(n + 1, dtype=bool)  # few words start a known bigram
-        self._starts_bigram[self._bigram_codes // max(n, 1)] = True
+        self._starts_bigram[left[~single]] = True
 
     @classmethod
     def fit(cls, texts: Sequence[str], min_df: int = 2, max_features: int | None = 50_000) -> "TfidfFeatures":
@@ -90,23 +225,19 @@ class TfidfFeatures:
     def dim(self) -> int:
         return len(self.idf)
 
-    def transform(self, words: Sequence[list[str]]) -> sparse.csr_matrix:
-        """TF-IDF rows for texts given as their ``tokenize`` words."""
-        n_words = len(self._words)
-        lengths = [len(w) for w in words]
-        ids = np.fromiter(map(self._words.get, chain.from_iterable(words), repeat(n_words)),
-                          dtype=np.int64, count=sum(lengths))
-        text_of = np.repeat(np.arange(len(words)), lengths)
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """TF-IDF rows of ``texts``."""
+        n_words = self._n_words
+        hashes, text_of = _word_spans(texts)
+        ids = self._word_ids.get(hashes, default=n_words)
         unigrams = self._unigram[ids]
         left, right = ids[:-1], ids[1:]
         pairs = self._starts_bigram[left] & (right < n_words) & (text_of[:-1] == text_of[1:])
-        codes = left[pairs] * n_words + right[pairs]
-        slots = np.minimum(np.searchsorted(self._bigram_codes, codes), max(len(self._bigram_codes) - 1, 0))
-        found = self._bigram_codes[slots] == codes if len(self._bigram_codes) else np.zeros(0, dtype=bool)
-        rows = np.concatenate([text_of[unigrams >= 0], text_of[:-1][pairs][found]])
-        columns = np.concatenate([unigrams[unigrams >= 0], self._bigram_features[slots[found]]])
+        bigrams = self._bigrams.get(left[pairs] * n_words + right[pairs])
+        rows = np.concatenate([text_of[unigrams >= 0], text_of[:-1][pairs][bigrams >= 0]])
+        columns = np.concatenate([unigrams[unigrams >= 0], bigrams[bigrams >= 0]])
         matrix = sparse.csr_matrix(
-            (np.ones(len(rows), dtype=np.float32), (rows, columns)), shape=(len(words), self.dim)
+            (np.ones(len(rows), dtype=np.float32), (rows, columns)), shape=(len(texts), self.dim)
         )  # duplicates are summed: term counts
         np.log(matrix.data, out=matrix.data)
         matrix.data += 1.0

@@ -140,13 +140,12 @@ class Classifier:
 
     def _blocks(self, texts: Sequence[str]) -> list[Any]:
         """Feature blocks of already-prepared texts, each scaled as it was in training."""
-        words = [tokenize(t) for t in texts] if any(f.kind in ("tfidf", "static") for f in self.features) else []
         blocks = []
         for feature in self.features:
             if feature.kind == "tfidf":
-                blocks.append(feature.transform(words))
+                blocks.append(feature.transform(texts))
             elif feature.kind == "static":
-                blocks.append(feature.transform(words) * self.embedding_weight)
+                blocks.append(feature.transform([tokenize(t) for t in texts]) * self.embedding_weight)
             elif feature.kind == "actors":
                 blocks.append(feature.transform(texts))
             else:  # the transformer reads the text itself
@@ -266,8 +265,25 @@ class Classifier:
 
     # ----------------------------------------------------------------- predicting
     def _scores(self, prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
-        """Label probabilities (texts x labels) and, with a gate, relevance probabilities."""
+        """Label probabilities (texts x labels) and, with a gate, relevance probabilities.
+
+        Without an encoder (which has threads of its own), texts are read in up to ``n_threads()``
+        parallel chunks of at least 64: the features' numpy work runs outside Python's GIL.
+        """
         assert self.calibration is not None, "the classifier is not fitted"
+        threads = 1 if any(f.kind in ("transformer", "static") for f in self.features) else n_threads()
+        threads = min(threads, len(prepared) // 64)
+        if threads > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            bounds = np.linspace(0, len(prepared), threads + 1).astype(int)
+            with ThreadPoolExecutor(threads) as pool:
+                parts = list(pool.map(self._scores_serial, [prepared[a:b] for a, b in zip(bounds, bounds[1:])]))
+            relevance = None if parts[0][1] is None else np.concatenate([p[1] for p in parts])
+            return np.concatenate([p[0] for p in parts]), relevance
+        return self._scores_serial(prepared)
+
+    def _scores_serial(self, prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
         blocks = self._blocks(prepared)
         probabilities = _sigmoid(_linear(blocks, self.coef, self.intercept) * self.calibration[:, 0]
                                  + self.calibration[:, 1])
@@ -496,6 +512,16 @@ class Classifier:
 
     def __repr__(self) -> str:
         return f"Classifier(backend={self.backend!r}, labels={self.labels})"
+
+
+def n_threads() -> int:
+    """Threads belclf's default tier reads with: ``$BELCLF_THREADS``, else every CPU this process may use."""
+    value = os.environ.get("BELCLF_THREADS", "").strip()
+    if value:
+        if not value.isdigit() or int(value) < 1:
+            raise ValueError(f"BELCLF_THREADS must be a whole number of at least 1, not {value!r}")
+        return int(value)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _linear(blocks: list[Any], coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:

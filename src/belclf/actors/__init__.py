@@ -14,15 +14,15 @@ code. A file of one's own in the same format is merged in at training and saved 
 from __future__ import annotations
 
 import json
-import math
 import os
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
+
+from ..features import space_characters, word_characters
 
 BUNDLED = Path(__file__).resolve().parent / "actors.json"
 ANCHOR = "belarus"  # the bloc every direction is measured from
@@ -48,8 +48,7 @@ class Mention:
     end: int
 
 
-_SENTENCE_END = re.compile(r"[.!?]\s|\n")  # plain, so it is fast
-_ENDS = (". ", "? ", "! ", "\n")  # the same ends, counted with str.count for the number of sentences
+_ENDS = (". ", "? ", "! ", "\n")  # counted with str.count for the number of sentences
 
 
 class ActorDictionary:
@@ -88,7 +87,13 @@ class ActorDictionary:
                 alias = " ".join(alias.split())
                 keys[alias.lower()] = (index, bloc_index[actor["bloc"]], alias if exact else None,
                                        alias.lower() in ambiguous)  # a repeated alias: the later actor's
-        self._values = list(keys.values())
+        values = list(keys.values())
+        self._actor_of = np.array([v[0] for v in values], dtype=np.int64)
+        self._bloc_of = np.array([v[1] for v in values], dtype=np.int64)
+        self._exact = [v[2] for v in values if v[2] is not None]
+        self._exact_of = np.cumsum([v[2] is not None for v in values]) - 1
+        self._exact_of[[v[2] is None for v in values]] = -1
+        self._ambiguous_of = np.array([v[3] for v in values], dtype=bool)
         # leftmost-longest: where aliases overlap, the longest wins
         self._automaton = ahocorasick_rs.AhoCorasick(list(keys), matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
 
@@ -107,23 +112,49 @@ class ActorDictionary:
             directions.update(declared)
         return cls(list(merged.values()), directions)
 
+    def scan_many(self, texts: Sequence[str]) -> tuple[np.ndarray, ...]:
+        """Actor mentions of many texts at once, as arrays in text order: (text, start, end,
+        actor index, bloc index), spans counted in each text's characters. One automaton pass
+        over the texts joined by newlines (no alias holds one, so no match crosses texts); the
+        word-boundary, case and ambiguity rules are numpy operations on the matches."""
+        lowered = []
+        for text in texts:
+            low = text.lower()
+            if len(low) != len(text):  # a few characters grow when lower-cased: keep spans on the text
+                low = "".join(c if len(c) == 1 else c[0] for c in map(str.lower, text))
+            lowered.append(low)
+        joined = "\n".join(lowered)
+        matches = self._automaton.find_matches_as_indexes(joined)
+        empty = np.zeros(0, dtype=np.int64)
+        if not matches:
+            return empty, empty, empty, empty, empty
+        key, start, end = np.array(matches, dtype=np.int64).T
+        points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        alnum = np.concatenate([word_characters(points) & (points != ord("_")), [False]])
+        keep = ~alnum[start - 1] | (start == 0)
+        keep &= ~alnum[end]  # alnum[len] is False: the end of the last text
+        key, start, end = key[keep], start[keep], end[keep]
+        actor, bloc = self._actor_of[key], self._bloc_of[key]
+        exact = np.flatnonzero(self._exact_of[key] >= 0)
+        if len(exact):  # an acronym counts only in its exact case ("US", not "us")
+            original = "\n".join(texts)
+            wrong = [i for i in exact if original[start[i] : end[i]] != self._exact[self._exact_of[key[i]]]]
+            keep = np.ones(len(key), bool)
+            keep[wrong] = False
+            key, start, end, actor, bloc = key[keep], start[keep], end[keep], actor[keep], bloc[keep]
+        offsets = np.cumsum([0] + [len(t) + 1 for t in lowered[:-1]])
+        text = np.searchsorted(offsets, start, side="right") - 1
+        ambiguous = self._ambiguous_of[key]
+        if ambiguous.any():  # an ambiguous alias counts where its text names its bloc unambiguously too
+            sure = np.unique((text * len(self.blocs) + bloc)[~ambiguous])
+            keep = ~ambiguous | np.isin(text * len(self.blocs) + bloc, sure)
+            text, start, end, actor, bloc = text[keep], start[keep], end[keep], actor[keep], bloc[keep]
+        return text, start - offsets[text], end - offsets[text], actor, bloc
+
     def scan(self, text: str) -> list[tuple[int, int, int, int]]:
-        """(start, end, actor index, bloc index) of each mention, in order: the fast path behind
-        ``find`` and the features. A match must start and end on a word boundary."""
-        hits, last, values, doubtful = [], len(text), self._values, False
-        lowered = text.lower()
-        if len(lowered) != last:  # a few characters grow when lower-cased: keep spans on the text
-            lowered = "".join(c if len(c) == 1 else c[0] for c in map(str.lower, text))
-        for key, start, end in self._automaton.find_matches_as_indexes(lowered):
-            if (start == 0 or not lowered[start - 1].isalnum()) and (end == last or not lowered[end].isalnum()):
-                index, bloc, exact, ambiguous = values[key]
-                if exact is None or text[start:end] == exact:
-                    hits.append((start, end, index, bloc, ambiguous))
-                    doubtful |= ambiguous
-        if doubtful:
-            sure = {hit[3] for hit in hits if not hit[4]}
-            hits = [hit for hit in hits if not hit[4] or hit[3] in sure]
-        return [hit[:4] for hit in hits]
+        """(start, end, actor index, bloc index) of each mention of one text, in order."""
+        _, start, end, actor, bloc = self.scan_many([text])
+        return list(zip(start.tolist(), end.tolist(), actor.tolist(), bloc.tolist()))
 
     def find(self, text: str) -> list[Mention]:
         """Actor mentions of ``text`` in order, longest first where aliases overlap."""
@@ -156,39 +187,46 @@ class ActorFeatures:
     def dim(self) -> int:
         return len(self.dictionary.blocs) + 2 * len(self.others) + 2
 
-    def row(self, text: str) -> np.ndarray:
-        hits = self.dictionary.scan(text)
-        n_blocs, anchor = len(self.dictionary.blocs), self._anchor
-        out = np.zeros(self.dim, dtype=np.float32)
-        counts = [0] * n_blocs
-        for hit in hits:
-            counts[hit[3]] += 1
-        out[:n_blocs] = np.log1p(counts)
-        if anchor < 0 or not counts[anchor]:
-            return out
-        # Group mentions into sentences: a new sentence starts where the gap between two mentions
-        # holds a sentence end (so a dot inside a mention, "U.S. envoy", ends none). Searching the
-        # gaps only is much cheaper than splitting the whole text.
-        search = _SENTENCE_END.search
-        sentences: list[set[int]] = [set()]
-        previous = hits[0][1]
-        for start, end, _, bloc in hits:
-            if start > previous and search(text, previous, start):
-                sentences.append(set())
-            sentences[-1].add(bloc)
-            previous = end
-        n_sentences = 1 + sum(text.count(mark) for mark in _ENDS)
-        with_anchor = [blocs for blocs in sentences if anchor in blocs]
-        for k, bloc in enumerate(b for b in range(n_blocs) if b != anchor):
-            together = sum(bloc in blocs for blocs in with_anchor)
-            out[n_blocs + 2 * k] = math.log1p(together)
-            out[n_blocs + 2 * k + 1] = together / n_sentences
-        out[-2] = len(with_anchor) / n_sentences
-        out[-1] = float(any(hit[3] == anchor and hit[0] < 400 for hit in hits))
-        return out
-
     def transform(self, texts: Sequence[str]) -> np.ndarray:
-        return np.stack([self.row(t) for t in texts]) if len(texts) else np.zeros((0, self.dim), np.float32)
+        """The features of each text (texts x ``dim``), computed for all texts at once."""
+        n_texts, n_blocs, anchor = len(texts), len(self.dictionary.blocs), self._anchor
+        out = np.zeros((n_texts, self.dim), dtype=np.float32)
+        text, start, end, _, bloc = self.dictionary.scan_many(texts)
+        counts = np.bincount(text * n_blocs + bloc, minlength=n_texts * n_blocs).reshape(n_texts, n_blocs)
+        out[:, :n_blocs] = np.log1p(counts)
+        if anchor < 0 or not counts[:, anchor].any():
+            return out
+        # Sentences in a text: 1 + its ". ", "? ", "! " and newlines.
+        n_sentences = 1 + np.array([sum(t.count(mark) for mark in _ENDS) for t in texts])
+        # Group mentions into sentences: a new one starts where the gap between two mentions of a
+        # text holds a sentence end ("[.!?]" and white space, or a newline; so "U.S. envoy" ends none).
+        joined = "\n".join(texts)
+        points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        offsets = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+        stops = np.flatnonzero((points == ord(".")) | (points == ord("!")) | (points == ord("?")))
+        stops = stops[space_characters(points[np.minimum(stops + 1, len(points) - 1)]) & (stops + 1 < len(points))]
+        newlines = np.flatnonzero(points == ord("\n"))
+        gap_from, gap_to = (offsets[text] + end)[:-1], (offsets[text] + start)[1:]
+        in_gap = np.zeros(len(text), bool)  # a stop needs its space inside the gap too
+        in_gap[1:] = (gap_to > gap_from) & (
+            (np.searchsorted(stops, gap_to - 1) > np.searchsorted(stops, gap_from))
+            | (np.searchsorted(newlines, gap_to) > np.searchsorted(newlines, gap_from)))
+        first = np.ones(len(text), bool)
+        first[1:] = text[1:] != text[:-1]
+        sentence = np.cumsum(first | in_gap) - 1
+        text_of = text[first | in_gap]
+        has_anchor = np.bincount(sentence, weights=bloc == anchor, minlength=len(text_of)) > 0
+        pairs = np.unique(sentence * n_blocs + bloc)
+        pair_sentence, pair_bloc = pairs // n_blocs, pairs % n_blocs
+        chosen = has_anchor[pair_sentence] & (pair_bloc != anchor)
+        together = np.bincount(text_of[pair_sentence[chosen]] * n_blocs + pair_bloc[chosen],
+                               minlength=n_texts * n_blocs).reshape(n_texts, n_blocs)
+        others = [b for b in range(n_blocs) if b != anchor]
+        out[:, n_blocs : n_blocs + 2 * len(others) : 2] = np.log1p(together[:, others])
+        out[:, n_blocs + 1 : n_blocs + 2 * len(others) : 2] = together[:, others] / n_sentences[:, None]
+        out[:, -2] = np.bincount(text_of[has_anchor], minlength=n_texts) / n_sentences
+        out[:, -1] = np.bincount(text[(bloc == anchor) & (start < 400)], minlength=n_texts) > 0
+        return out
 
     def state(self) -> dict:
         return {"kind": self.kind, **self.dictionary.state()}
