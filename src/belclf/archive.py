@@ -134,7 +134,10 @@ _DATES = [
 
 def find_date(text: str) -> str | None:
     """The first date in the first lines of a page (its date line), as YYYY-MM-DD, or None."""
-    head = "\n".join(text.strip().splitlines()[:6])
+    text, size = text.strip(), 4096
+    while size < len(text) and len(text[:size].splitlines()) <= 6:  # split only the head of a long text
+        size *= 2
+    head = "\n".join(text[:size].splitlines()[:6])
     for pattern, parts in _DATES:
         for match in pattern.finditer(head):
             year, month, day = parts(match)

@@ -236,15 +236,21 @@ class TfidfFeatures:
         bigrams = self._bigrams.get(left[pairs] * n_words + right[pairs])
         rows = np.concatenate([text_of[unigrams >= 0], text_of[:-1][pairs][bigrams >= 0]])
         columns = np.concatenate([unigrams[unigrams >= 0], bigrams[bigrams >= 0]])
-        matrix = sparse.csr_matrix(
-            (np.ones(len(rows), dtype=np.float32), (rows, columns)), shape=(len(texts), self.dim)
-        )  # duplicates are summed: term counts
-        np.log(matrix.data, out=matrix.data)
-        matrix.data += 1.0
-        matrix.data *= self.idf[matrix.indices]
-        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-        matrix.data /= np.repeat(np.maximum(norms, 1e-12), np.diff(matrix.indptr))
-        return matrix
+        # Term counts: sort (text, term) codes and count the runs (a 32-bit sort where codes fit).
+        shift = max(self.dim - 1, 1).bit_length()
+        wide = (len(texts) << shift) >= 1 << 32
+        codes = np.sort((rows.astype(np.uint64 if wide else np.uint32) << shift) | columns.astype(np.uint32))
+        change = np.ones(len(codes), dtype=bool)
+        change[1:] = codes[1:] != codes[:-1]
+        first = np.flatnonzero(change)
+        counts = np.diff(np.append(first, len(codes))).astype(np.float32)
+        rows, columns = (codes[first] >> shift).astype(np.int64), (codes[first] & ((1 << shift) - 1)).astype(np.int32)
+        data = (np.log(counts) + np.float32(1.0)) * self.idf[columns]
+        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=len(texts)))
+        data /= np.maximum(norms, 1e-12)[rows].astype(np.float32)
+        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=len(texts)), out=indptr[1:])
+        return sparse.csr_matrix((data, columns, indptr), shape=(len(texts), self.dim))
 
     def state(self) -> dict:
         # terms in column order: a list is half the size of the term -> column dict

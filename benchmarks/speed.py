@@ -1,0 +1,151 @@
+"""How fast the default tier reads, and what its parts cost. Prints a table.
+
+    python benchmarks/speed.py [--n 3000] [--files 10000]
+
+Rows, all on the same 5 KB articles in one run (so the machine's mood is shared):
+- ``classify_many`` with 1 thread and with every core (``BELCLF_THREADS``), best of three passes;
+- the same model without its actor block (actor columns cut from the heads and the gate; the
+  same TF-IDF): what the actor dictionary costs;
+- scikit-learn's ``TfidfVectorizer`` (word uni- and bigrams, sublinear TF) and one logistic
+  regression per label, fitted on the corpus, reading the same texts: the field's plain pipeline;
+- ``belclf label`` on a folder of ``--files`` text files with 1 and 2 worker processes
+  (wall time of the whole command: start-up, reading, labelling, writing JSONL);
+- cold start (a new process: import, load, first prediction) and peak memory of a process that
+  labels the articles.
+Needs ``belclf[train]`` for the scikit-learn row. On a shared machine numbers vary from run to
+run; ratios within a run are steadier than rates across runs.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from run import CORPUS, articles_5kb  # noqa: E402
+
+
+def best_rate(function, texts, passes: int = 3) -> float:
+    function(texts[:64])  # warm caches and tables once
+    times = []
+    for _ in range(passes):
+        start = time.perf_counter()
+        function(texts)
+        times.append(time.perf_counter() - start)
+    return len(texts) / min(times)
+
+
+def without_actors(model):
+    """The same model with its actor block cut out (for speed only: its predictions differ)."""
+    stripped = copy.copy(model)
+    keep, start, columns = [], 0, []
+    for feature in model.features:
+        if feature.kind != "actors":
+            keep.append(feature)
+            columns.extend(range(start, start + feature.dim))
+        start += feature.dim
+    stripped.features = keep
+    stripped.coef = model.coef[columns]
+    if model.gate is not None:
+        stripped.gate = copy.copy(model.gate)
+        stripped.gate.coef = model.gate.coef[columns]
+    return stripped
+
+
+def scikit_learn_pipeline():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    docs = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()]
+    y = MultiLabelBinarizer().fit_transform([d["labels"] for d in docs])
+    pipeline = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2, max_features=50_000),
+                             OneVsRestClassifier(LogisticRegression(C=30, solver="liblinear")))
+    return pipeline.fit([d["text"] for d in docs], y)
+
+
+def label_files(folder: Path, workers: int) -> float:
+    out = folder.parent / f"labelled-{workers}.jsonl"
+    out.unlink(missing_ok=True)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "belclf.cli", "label", str(folder), "--out", str(out), "--quiet",
+                    "--workers", str(workers)], check=True)
+    elapsed = time.perf_counter() - start
+    n = sum(1 for _ in open(out, encoding="utf-8"))
+    return n / elapsed
+
+
+def cold_start(runs: int = 3) -> float:
+    code = "import belclf; belclf.load('default').classify('Minsk and Moscow signed a gas deal.')"
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def peak_memory(n: int) -> float:
+    code = (f"import sys, resource; sys.path.insert(0, {str(HERE)!r}); from run import articles_5kb; import belclf; "
+            f"belclf.load('default').classify_many(articles_5kb({n})); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    return int(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=3000, help="5 KB articles for classify_many")
+    parser.add_argument("--files", type=int, default=10_000, help="files for belclf label (0: skip)")
+    args = parser.parse_args()
+
+    import belclf
+    from belclf.model import n_threads
+
+    model = belclf.load("default")
+    texts = articles_5kb(args.n)
+    rows = []
+    cores = n_threads()
+    for threads in sorted({1, cores}):
+        os.environ["BELCLF_THREADS"] = str(threads)
+        rows.append((f"classify_many, {threads} thread{'s' * (threads > 1)}", best_rate(model.classify_many, texts)))
+        rows.append((f"  same without actors, {threads} thread{'s' * (threads > 1)}",
+                     best_rate(without_actors(model).classify_many, texts)))
+    del os.environ["BELCLF_THREADS"]
+    try:
+        pipeline = scikit_learn_pipeline()
+        rows.append(("scikit-learn TfidfVectorizer + logistic regression", best_rate(pipeline.predict_proba, texts)))
+    except ImportError:
+        print("(scikit-learn row skipped: pip install 'belclf[train]')", file=sys.stderr)
+    if args.files:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / "files"
+            folder.mkdir()
+            for i, text in enumerate(articles_5kb(args.files)):
+                (folder / f"{i:06d}.txt").write_text(text, encoding="utf-8")
+            for workers in (1, 2):
+                rows.append((f"belclf label, {args.files:,} files, {workers} worker{'s' * (workers > 1)}",
+                             label_files(folder, workers)))
+    reference = dict(rows).get("scikit-learn TfidfVectorizer + logistic regression")
+    print(f"| {'what':<52} | articles/s | × scikit-learn |")
+    print(f"|{'-' * 54}|-----------:|---------------:|")
+    for name, rate in rows:
+        ratio = f"{rate / reference:.2f}" if reference else "–"
+        print(f"| {name:<52} | {rate:>10,.0f} | {ratio:>14} |")
+    print(f"\ncold start {cold_start():.2f} s; peak memory {peak_memory(min(args.n, 2000)):.0f} MB "
+          f"(labelling {min(args.n, 2000)} articles); {cores} cores; {len(texts)} articles of 5 KB")
+
+
+if __name__ == "__main__":
+    main()
