@@ -62,6 +62,25 @@ def test_tfidf_equals_scikit_learn_on_the_corpus():
     assert features.transform(other).nnz == reference.transform(other).nnz
 
 
+def test_sparse_rows_product_equals_scipy():
+    features = TfidfFeatures.fit(TEXTS, min_df=1, max_features=None)
+    rows = features.rows(TEXTS + ["", "gas"])
+    dense = np.random.default_rng(0).normal(size=(features.dim, 3)).astype(np.float32)
+    assert np.abs((rows @ dense) - rows.to_scipy() @ dense).max() < 1e-5
+    assert (rows @ dense)[len(TEXTS)].tolist() == [0.0, 0.0, 0.0]  # an empty text
+
+
+def test_thresholds_lie_between_scores():
+    from belclf.model import best_threshold
+
+    scores = np.array([0.1, 0.3, 0.62, 0.7, 0.9])
+    truth = np.array([False, False, True, True, True])
+    threshold = best_threshold(scores, truth)
+    assert abs(threshold - 0.4) < 1e-12  # 0.5 ties with 0.62 and is nearer 0.5; then halfway down to 0.3
+    # the edge text keeps its label when its score moves in the last digits
+    assert ((scores * (1 - 1e-9)) >= threshold).tolist() == truth.tolist()
+
+
 def test_int_map_finds_keys_through_collisions():
     rng = np.random.default_rng(0)
     keys = rng.choice(1 << 40, size=5000, replace=False)

@@ -95,8 +95,8 @@ def test_model_folders_follow_the_umask(custom_data, tmp_path):
     assert all(oct(p.stat().st_mode & 0o777) == oct(0o644) for p in (tmp_path / "m").iterdir())
 
 
-def test_loading_and_classifying_import_neither_joblib_nor_sklearn_nor_torch():
-    code = ("import sys, belclf; belclf.load('tfidf').classify('Minsk and Moscow signed a gas deal.'); "
-            "belclf.load('default'); print(sorted(m for m in ('joblib', 'sklearn', 'torch') if m in sys.modules))")
+def test_loading_and_classifying_import_neither_joblib_nor_sklearn_nor_torch_nor_scipy():
+    code = ("import sys, belclf; belclf.load('tfidf').classify_many(['Minsk and Moscow signed a gas deal.'] * 300); "
+            "belclf.load('default'); print(sorted(m for m in ('joblib', 'sklearn', 'torch', 'scipy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Sequence, Union
 
 import numpy as np
-from scipy import sparse
 
 # scikit-learn's default token pattern is \b\w\w+\b; without the \b it finds the same words, faster
 _WORD = re.compile(r"\w\w+")
@@ -163,7 +162,30 @@ class _IntMap:
         return out
 
 
-def _count_matrix(rows: Sequence[list[int]], n_columns: int) -> sparse.csr_matrix:
+class SparseRows:
+    """Rows of a sparse matrix in CSR form (values, column indices, row starts), with the one
+    product inference needs: numpy alone, so predicting never imports scipy (0.14 s)."""
+
+    def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, shape: tuple[int, int]) -> None:
+        self.data, self.indices, self.indptr, self.shape = data, indices, indptr, shape
+
+    def __matmul__(self, dense: np.ndarray) -> np.ndarray:
+        """rows @ dense (columns x k), summed in float64."""
+        products = self.data[:, None].astype(np.float64) * dense[self.indices]
+        sums = np.zeros((len(products) + 1, dense.shape[1]))
+        np.cumsum(products, axis=0, out=sums[1:])
+        return sums[self.indptr[1:]] - sums[self.indptr[:-1]]
+
+    def to_scipy(self):
+        """The same rows as a ``scipy.sparse.csr_matrix``."""
+        from scipy import sparse
+
+        return sparse.csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
+
+
+def _count_matrix(rows: Sequence[list[int]], n_columns: int):
+    from scipy import sparse
+
     indptr = np.zeros(len(rows) + 1, dtype=np.int64)
     np.cumsum([len(r) for r in rows], out=indptr[1:])
     indices = np.fromiter(chain.from_iterable(rows), dtype=np.int32, count=int(indptr[-1]))
@@ -225,8 +247,12 @@ class TfidfFeatures:
     def dim(self) -> int:
         return len(self.idf)
 
-    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        """TF-IDF rows of ``texts``."""
+    def transform(self, texts: Sequence[str]):
+        """TF-IDF rows of ``texts`` as a ``scipy.sparse.csr_matrix``."""
+        return self.rows(texts).to_scipy()
+
+    def rows(self, texts: Sequence[str]) -> SparseRows:
+        """TF-IDF rows of ``texts``, without scipy (what prediction reads)."""
         n_words = self._n_words
         hashes, text_of = _word_spans(texts)
         ids = self._word_ids.get(hashes, default=n_words)
@@ -250,7 +276,7 @@ class TfidfFeatures:
         data /= np.maximum(norms, 1e-12)[rows].astype(np.float32)
         indptr = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=len(texts)), out=indptr[1:])
-        return sparse.csr_matrix((data, columns, indptr), shape=(len(texts), self.dim))
+        return SparseRows(data, columns, indptr, (len(texts), self.dim))
 
     def state(self) -> dict:
         # terms in column order: a list is half the size of the term -> column dict
@@ -331,6 +357,8 @@ class StaticEmbedding:
     _MAX_CACHED_WORDS = 500_000  # bounds memory on endless streams of new words
 
     def _clear_cache(self) -> None:
+        from scipy import sparse
+
         self._words: dict[str, int] = {}
         self._word_matrix = sparse.csr_matrix((0, len(self.vectors)), dtype=np.float32)
 
@@ -339,6 +367,8 @@ class StaticEmbedding:
             self._clear_cache()
         unseen = list(set(chain.from_iterable(words)).difference(self._words))
         if unseen:
+            from scipy import sparse
+
             encodings = self.tokenizer.encode_batch(unseen, add_special_tokens=False)
             self._words.update(zip(unseen, range(len(self._words), len(self._words) + len(unseen))))
             # word x sub-word counts: a text's sub-word counts are its word counts times this

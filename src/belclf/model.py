@@ -14,7 +14,7 @@ import numpy as np
 from ._optional import require
 from .clean import clean as clean_text
 from .clean import sentences
-from .features import StaticEmbedding, TfidfFeatures, from_state, tokenize
+from .features import SparseRows, StaticEmbedding, TfidfFeatures, from_state, tokenize
 from .prediction import LABELS, Evidence, Prediction
 
 FEATURE_KINDS = ("tfidf", "static", "transformer")
@@ -43,7 +43,11 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def best_threshold(probabilities: np.ndarray, truth: np.ndarray) -> float:
-    """The threshold with the highest F1 on (probabilities, truth); ties go to the one nearest 0.5."""
+    """The threshold with the highest F1 on (probabilities, truth); ties go to the one nearest 0.5.
+
+    It lies halfway between two scores rather than on one, so that a text scored at the edge
+    keeps its label when the last digits of its score move (another CPU, another summation order).
+    """
     candidates = np.unique(np.concatenate([probabilities, [0.5]]))
     best, best_key = 0.5, (-1.0, 0.0)
     for threshold in candidates:
@@ -53,7 +57,8 @@ def best_threshold(probabilities: np.ndarray, truth: np.ndarray) -> float:
         key = (round(f1, 9), -abs(threshold - 0.5))
         if key > best_key:
             best, best_key = float(threshold), key
-    return best
+    below = probabilities[probabilities < best]
+    return (best + float(below.max())) / 2 if len(below) else best
 
 
 class Gate:
@@ -143,7 +148,7 @@ class Classifier:
         blocks = []
         for feature in self.features:
             if feature.kind == "tfidf":
-                blocks.append(feature.transform(texts))
+                blocks.append(feature.rows(texts))
             elif feature.kind == "static":
                 blocks.append(feature.transform([tokenize(t) for t in texts]) * self.embedding_weight)
             elif feature.kind == "actors":
@@ -226,7 +231,8 @@ class Classifier:
         relevant = np.ones(len(texts), bool) if relevant is None else np.asarray(relevant, dtype=bool)
         prepared = self._prepare(texts)
         self._fit_features(prepared)
-        X = sparse.hstack([sparse.csr_matrix(b) for b in self._blocks(prepared)], format="csr")
+        X = sparse.hstack([b.to_scipy() if isinstance(b, SparseRows) else sparse.csr_matrix(b)
+                           for b in self._blocks(prepared)], format="csr")
         # Actor features speak to who deals with whom: the direction heads and the gate read them,
         # the theme heads do not (their weights there stay 0).
         from .actors import direction_bloc
