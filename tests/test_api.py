@@ -120,3 +120,20 @@ def test_an_unknown_or_removed_tier_names_the_tiers():
         belclf.load("acurate")
     with pytest.raises(belclf.ModelError, match="'fast' tier was removed"):
         belclf.load("fast")
+
+
+def test_threads_follow_belclf_threads_and_do_not_change_results(monkeypatch):
+    from belclf.model import n_threads
+
+    texts = [f"Minsk and Moscow signed gas deal number {i}; Lukashenko met Putin." for i in range(300)]
+    texts += ["The EU imposed sanctions on Belarusian potash.", ""] * 20
+    model = belclf.load("tfidf")
+    monkeypatch.setenv("BELCLF_THREADS", "1")
+    assert n_threads() == 1
+    one = model.predict_proba(texts)
+    monkeypatch.setenv("BELCLF_THREADS", "3")
+    assert n_threads() == 3
+    assert np.array_equal(model.predict_proba(texts), one)  # rows do not depend on how texts are chunked
+    monkeypatch.setenv("BELCLF_THREADS", "two")
+    with pytest.raises(ValueError, match="BELCLF_THREADS"):
+        n_threads()

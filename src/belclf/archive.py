@@ -153,9 +153,12 @@ def find_date(text: str) -> str | None:
 _worker_model = None
 
 
-def _init_worker(model: str) -> None:
+def _init_worker(model: str, threads: int | None = None) -> None:
     global _worker_model
     import belclf
+
+    if threads is not None:  # a worker process of several: share the cores, do not oversubscribe them
+        os.environ["BELCLF_THREADS"] = str(threads)
 
     _worker_model = belclf.load(model)
 
@@ -262,9 +265,11 @@ def label_archive(
         import functools
         import multiprocessing
 
+        from .model import n_threads
+
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         pool = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn").Pool(
-            workers, initializer=_init_worker, initargs=(model,))
+            workers, initializer=_init_worker, initargs=(model, max(1, n_threads() // workers)))
         results = pool.imap(functools.partial(_label_batch, explain=explain), _batches(todo(), batch_size))
     else:
         _init_worker(model)

@@ -170,11 +170,14 @@ class SparseRows:
         self.data, self.indices, self.indptr, self.shape = data, indices, indptr, shape
 
     def __matmul__(self, dense: np.ndarray) -> np.ndarray:
-        """rows @ dense (columns x k), summed in float64."""
+        """rows @ dense (columns x k) in float64; each row summed alone, so a row's result does
+        not depend on the rows beside it."""
         products = self.data[:, None].astype(np.float64) * dense[self.indices]
-        sums = np.zeros((len(products) + 1, dense.shape[1]))
-        np.cumsum(products, axis=0, out=sums[1:])
-        return sums[self.indptr[1:]] - sums[self.indptr[:-1]]
+        out = np.zeros((self.shape[0], dense.shape[1]))
+        filled = np.flatnonzero(self.indptr[1:] > self.indptr[:-1])
+        if len(filled):
+            out[filled] = np.add.reduceat(products, self.indptr[filled], axis=0)
+        return out
 
     def to_scipy(self):
         """The same rows as a ``scipy.sparse.csr_matrix``."""
