@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from itertools import chain
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
@@ -48,7 +49,6 @@ class Mention:
     end: int
 
 
-_ENDS = (". ", "? ", "! ", "\n")  # counted with str.count for the number of sentences
 
 
 class ActorDictionary:
@@ -128,7 +128,7 @@ class ActorDictionary:
         empty = np.zeros(0, dtype=np.int64)
         if not matches:
             return empty, empty, empty, empty, empty
-        key, start, end = np.array(matches, dtype=np.int64).T
+        key, start, end = np.fromiter(chain.from_iterable(matches), dtype=np.int64, count=3 * len(matches)).reshape(-1, 3).T
         points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         alnum = np.concatenate([word_characters(points) & (points != ord("_")), [False]])
         keep = ~alnum[start - 1] | (start == 0)
@@ -196,16 +196,20 @@ class ActorFeatures:
         out[:, :n_blocs] = np.log1p(counts)
         if anchor < 0 or not counts[:, anchor].any():
             return out
-        # Sentences in a text: 1 + its ". ", "? ", "! " and newlines.
-        n_sentences = 1 + np.array([sum(t.count(mark) for mark in _ENDS) for t in texts])
         # Group mentions into sentences: a new one starts where the gap between two mentions of a
         # text holds a sentence end ("[.!?]" and white space, or a newline; so "U.S. envoy" ends none).
         joined = "\n".join(texts)
         points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         offsets = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
         stops = np.flatnonzero((points == ord(".")) | (points == ord("!")) | (points == ord("?")))
-        stops = stops[space_characters(points[np.minimum(stops + 1, len(points) - 1)]) & (stops + 1 < len(points))]
+        following = points[np.minimum(stops + 1, len(points) - 1)] * (stops + 1 < len(points))
         newlines = np.flatnonzero(points == ord("\n"))
+        # Sentences in a text: 1 + its ". ", "? ", "! " and newlines (the newlines joining texts excluded).
+        ends = offsets + [len(t) for t in texts]
+        spaced = stops[following == ord(" ")]
+        n_sentences = (1 + np.searchsorted(spaced, ends) - np.searchsorted(spaced, offsets)
+                       + np.searchsorted(newlines, ends) - np.searchsorted(newlines, offsets))
+        stops = stops[space_characters(following) & (stops + 1 < len(points))]
         gap_from, gap_to = (offsets[text] + end)[:-1], (offsets[text] + start)[1:]
         in_gap = np.zeros(len(text), bool)  # a stop needs its space inside the gap too
         in_gap[1:] = (gap_to > gap_from) & (
