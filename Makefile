@@ -24,6 +24,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/speed.py
 
 # Rebuild the bundled models from training/data (deterministic: same data and seed, same model).
 train: $(STAMP)
