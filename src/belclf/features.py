@@ -38,7 +38,7 @@ def _analyze(text: str) -> list[str]:  # module level so scikit-learn can call i
 # 64-bit polynomial hash of its lower-cased code points and looked up in a numpy hash table.
 # It finds exactly the words of ``tokenize`` (tests compare them on the corpus and on odd Unicode).
 
-_BASE = 0x9E3779B97F4A7C15  # odd: invertible modulo 2**64, so a word's hash does not depend on where it starts
+_BASE = 0x9E3779B97F4A7C15  # odd, so that multiplying by it loses nothing modulo 2**64
 _SPECIAL = ("\u0130", "\u03a3")  # İ and Σ: their lower case is not one fixed code point
 
 
@@ -72,18 +72,16 @@ def space_characters(points: np.ndarray) -> np.ndarray:
     return _tables_for(points)[1][points]
 
 
-_powers: tuple[np.ndarray, np.ndarray] = (np.ones(1, np.uint64), np.ones(1, np.uint64))
+_powers = np.ones(1, dtype=np.uint64)
 
 
-def _powers_of_base(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """BASE**i and BASE**-i modulo 2**64 for i < n (cached, grown by doubling)."""
+def _powers_of_base(n: int) -> np.ndarray:
+    """BASE**i modulo 2**64 for i < n (cached, grown by doubling)."""
     global _powers
-    if len(_powers[0]) < n:
-        size = max(n, 2 * len(_powers[0]), 1 << 16)
+    if len(_powers) < n:
+        size = max(n, 2 * len(_powers), 64)
         with np.errstate(over="ignore"):
-            up = np.cumprod(np.full(size, _BASE, dtype=np.uint64))
-            down = np.cumprod(np.full(size, pow(_BASE, -1, 1 << 64), dtype=np.uint64))
-        _powers = (np.concatenate([[np.uint64(1)], up[:-1]]), np.concatenate([[np.uint64(1)], down[:-1]]))
+            _powers = np.concatenate([[np.uint64(1)], np.cumprod(np.full(size - 1, _BASE, dtype=np.uint64))])
     return _powers
 
 
@@ -97,17 +95,26 @@ def _code_points(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 def _word_spans(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Hash of each word of ``texts`` (as ``tokenize`` finds them), and the text it is in."""
+    """Hash of each word of ``texts`` (as ``tokenize`` finds them), and the text it is in.
+
+    A word's hash is the sum of its lower-cased code points times BASE**(place in the word),
+    modulo 2**64: a difference of two prefix sums, whatever the text around the word.
+    """
     points, word, starts = _code_points(texts)
     edges = np.flatnonzero(np.diff(np.concatenate([[False], word, [False]]).view(np.int8)))
     begin, end = edges[0::2], edges[1::2]
+    place = np.arange(len(points))
+    first = np.zeros(len(points), dtype=np.int64)
+    first[begin] = begin
+    place -= np.maximum.accumulate(first) if len(first) else first
+    place *= word  # 0 outside words, so the powers needed are those of the longest word
     long_enough = end - begin >= 2
     begin, end = begin[long_enough], end[long_enough]
-    up, down = _powers_of_base(len(points) + 1)
+    powers = _powers_of_base(int(place.max()) + 1 if len(place) else 1)
     with np.errstate(over="ignore"):
         prefix = np.zeros(len(points) + 1, dtype=np.uint64)
-        np.cumsum(points.astype(np.uint64) * up[: len(points)], out=prefix[1:])
-        hashes = (prefix[end] - prefix[begin]) * down[begin]
+        np.cumsum(points.astype(np.uint64) * powers[place], out=prefix[1:])
+        hashes = prefix[end] - prefix[begin]
     return hashes, np.searchsorted(starts, begin, side="right") - 1
 
 

@@ -273,21 +273,24 @@ class Classifier:
     def _scores(self, prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
         """Label probabilities (texts x labels) and, with a gate, relevance probabilities.
 
-        Without an encoder (which has threads of its own), texts are read in up to ``n_threads()``
-        parallel chunks of at least 64: the features' numpy work runs outside Python's GIL.
+        Without an encoder (which has threads of its own), texts are read in chunks of 128 (which
+        bounds memory), on up to ``n_threads()`` threads: the features' numpy work runs outside
+        Python's GIL. A text's scores do not depend on the texts read with it.
         """
         assert self.calibration is not None, "the classifier is not fitted"
-        threads = 1 if any(f.kind in ("transformer", "static") for f in self.features) else n_threads()
-        threads = min(threads, len(prepared) // 64)
+        if any(f.kind in ("transformer", "static") for f in self.features) or len(prepared) <= 128:
+            return self._scores_serial(prepared)
+        chunks = [prepared[i : i + 128] for i in range(0, len(prepared), 128)]
+        threads = min(n_threads(), len(chunks))
         if threads > 1:
             from concurrent.futures import ThreadPoolExecutor
 
-            bounds = np.linspace(0, len(prepared), threads + 1).astype(int)
             with ThreadPoolExecutor(threads) as pool:
-                parts = list(pool.map(self._scores_serial, [prepared[a:b] for a, b in zip(bounds, bounds[1:])]))
-            relevance = None if parts[0][1] is None else np.concatenate([p[1] for p in parts])
-            return np.concatenate([p[0] for p in parts]), relevance
-        return self._scores_serial(prepared)
+                parts = list(pool.map(self._scores_serial, chunks))
+        else:
+            parts = [self._scores_serial(chunk) for chunk in chunks]
+        relevance = None if parts[0][1] is None else np.concatenate([p[1] for p in parts])
+        return np.concatenate([p[0] for p in parts]), relevance
 
     def _scores_serial(self, prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
         blocks = self._blocks(prepared)
