@@ -49,7 +49,8 @@ def table_format(path: str | os.PathLike, write: bool = False) -> str:
     if path.suffix.lower() not in suffixes:
         what = "an output table" if write else "a table"
         extra = "" if write else " or a folder saved with datasets' save_to_disk"
-        raise ValueError(f"{path}: {what} must end in {', '.join(suffixes)}{extra}")
+        raise ValueError(f"{path}: unsupported format {path.suffix or 'without a suffix'}: {what} must end in "
+                         f"{', '.join(suffixes)}{extra}")
     return path.suffix.lower()[1:]
 
 
