@@ -25,7 +25,7 @@ class ColumnError(DataError, tables.ColumnError):
 _BOOLEANS = {"true": True, "false": False, "1": True, "0": False, "": None}
 
 
-def read_rows(source: Any) -> tuple[str, list[str], list[dict]]:
+def rows_of(source: Any) -> tuple[str, list[str], list[dict]]:
     """``(name, columns, rows)`` of training data: a table path (see ``belclf.tables``) or a ``datasets`` dataset.
 
     A ``DatasetDict`` is flattened, its split names going to a ``split`` column.
@@ -120,7 +120,7 @@ def load_labelled(
     Raises:
         DataError: naming the file and row of the first problem.
     """
-    name, columns, rows = read_rows(source)
+    name, columns, rows = rows_of(source)
     options = {"--text-column": text_column, "--label-column": label_column}
     try:
         tables.require_columns(name, columns, options)
