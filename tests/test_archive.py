@@ -230,3 +230,18 @@ def test_the_year_axis_is_proportional(tmp_path):
     page = write_report(out, tmp_path / "r.html").read_text()
     xs = [float(p.split(",")[0]) for p in page.split('points="')[1].split('"')[0].split()]
     assert xs[1] - xs[0] == pytest.approx((xs[2] - xs[0]) / 10, rel=1e-6)  # 2001 is a tenth of the way to 2010
+
+
+def test_a_saved_dataset_is_an_archive_and_its_splits_are_kept(tmp_path):
+    import datasets
+
+    part = datasets.Dataset.from_list([{"body": ARTICLE, "day": "2019-03-03"}, {"body": "", "day": None}])
+    datasets.DatasetDict({"train": part, "test": part}).save_to_disk(str(tmp_path / "saved"))
+    label_archive(tmp_path / "saved", tmp_path / "o.jsonl", text_column="body", date_column="day", progress=False)
+    rows = list(read_rows(tmp_path / "o.jsonl"))
+    assert [r["id"] for r in rows] == ["row:1", "row:2", "row:3", "row:4"]
+    assert [r["error"] for r in rows] == [None, "empty", None, "empty"] and rows[0]["date"] == "2019-03-03"
+    from belclf.tables import ColumnError
+
+    with pytest.raises(ColumnError, match=r"no 'text' column \(columns found: body, day, split\)"):
+        label_archive(tmp_path / "saved", tmp_path / "p.jsonl", progress=False)
