@@ -11,26 +11,27 @@ from typing import Iterator, Sequence
 
 def _read_inputs(files: Sequence[str], command: str) -> Iterator[tuple[str, str | None, str | None]]:
     """``(name, text, error)`` for each file argument (standard input for none or '-'), in order."""
+    for name in files or ["-"]:
+        if name == "-":
+            yield "-", sys.stdin.read(), None
+        elif os.path.isdir(name):
+            yield name, None, f"{name} is a folder: label a folder with: belclf label {name} --out labels.csv"
+        else:
+            yield _read_file(name, command)
+
+
+def _read_file(name: str, command: str) -> tuple[str, str | None, str | None]:
     from .archive import read_text_file
 
-    if not files or files == ["-"]:
-        yield "-", sys.stdin.read(), None
-        return
-    for name in files:
-        if os.path.isdir(name):
-            yield name, None, f"{name} is a folder: label a folder with: belclf label {name} --out labels.csv"
-            continue
-        try:
-            text, encoding = read_text_file(name)
-        except OSError as exc:
-            yield name, None, f"{name}: {exc.strerror or exc}"
-            continue
-        except ValueError as exc:
-            yield name, None, f"{name}: {exc}"
-            continue
-        if encoding != "utf-8":
-            print(f"belclf {command}: note: {name} is not UTF-8; read it as {encoding}", file=sys.stderr)
-        yield name, text, None
+    try:
+        text, encoding = read_text_file(name)
+    except OSError as exc:
+        return name, None, f"{name}: {exc.strerror or exc}"
+    except ValueError as exc:
+        return name, None, f"{name}: {exc}"
+    if encoding != "utf-8":
+        print(f"belclf {command}: note: {name} is not UTF-8; read it as {encoding}", file=sys.stderr)
+    return name, text, None
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
@@ -224,22 +225,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _quiet_libraries(verbose: bool) -> None:
     """Without --verbose, silence the progress bars, log lines and warnings of third-party libraries."""
+    import logging
+
     from .tables import InputWarning
 
-    def show(message, category, filename, lineno, file=None, line=None):  # one plain line, not a source excerpt
-        print(f"belclf: warning: {message}", file=sys.stderr)
-
-    warnings.showwarning = show
+    warnings.showwarning = lambda message, *_: print(f"belclf: warning: {message}", file=sys.stderr)  # one line
     if verbose:
-        import logging
-
         logging.basicConfig(level=logging.INFO)
         return
     for variable in ("HF_HUB_DISABLE_PROGRESS_BARS", "HF_DATASETS_DISABLE_PROGRESS_BARS"):
-        os.environ.setdefault(variable, "1")  # read by transformers and datasets when imported
+        os.environ.setdefault(variable, "1")  # read by transformers and datasets when they are imported
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    import logging
-
     logging.disable(logging.WARNING)
     warnings.filterwarnings("ignore")
     warnings.filterwarnings("default", category=InputWarning)  # belclf's own warnings stay
