@@ -279,12 +279,13 @@ def label_archive(
     bar = tqdm(total=total, initial=len(done), unit="doc", disable=not progress or None, smoothing=0.1,
                desc="plain text: belclf rules")
     seen: set[str] = set()
-    duplicates: list[str] = []
+    first_duplicate: list[str] = []
 
     def todo() -> Iterator[Item]:
         for item in items:
             if item[0] in seen:
-                duplicates.append(item[0])
+                counts["duplicates"] += 1
+                first_duplicate[:] = first_duplicate or [item[0]]
             seen.add(item[0])
             if item[0] in done:
                 continue
@@ -319,13 +320,13 @@ def label_archive(
         bar.close()
         if pool is not None:
             pool.terminate()
-    counts["duplicates"] = len(duplicates)
-    if duplicates:
-        warnings.warn(f"{len(duplicates)} input(s) share an id with an earlier one (first: {duplicates[0]!r}); "
-                      "--resume tells inputs apart by id, so it would skip them: choose a unique --id-column",
-                      tables.InputWarning, stacklevel=2)
+    if counts["duplicates"]:
+        warnings.warn(f"{counts['duplicates']} input(s) share an id with an earlier one "
+                      f"(first: {first_duplicate[0]!r}); --resume tells inputs apart by id, so it would skip "
+                      "them: choose a unique --id-column", tables.InputWarning, stacklevel=2)
     if not seen:
-        warnings.warn(f"{archive} holds no inputs: {out} has only a header", tables.InputWarning, stacklevel=2)
+        result = "is empty" if journal == out else "has only a header"
+        warnings.warn(f"{archive} holds no inputs: {out} {result}", tables.InputWarning, stacklevel=2)
     if journal != out:
         tables.write_table(out, (_flat(row, labels) for row in read_rows(journal)), _schema(labels, explain))
         journal.unlink()
@@ -358,7 +359,8 @@ def _nested(flat: dict) -> dict:
                            for k in ("id", "date", "relevance", "error", "note", "model")}
     row["relevance"] = None if row["relevance"] is None else float(row["relevance"])
     row["labels"] = [l for l in (flat.get("labels") or "").split(";") if l]
-    row["scores"] = {k[len("score_"):]: float(v) for k, v in flat.items() if k.startswith("score_") and v not in ("", None)}
+    row["scores"] = {k[len("score_"):]: float(v) for k, v in flat.items()
+                     if k.startswith("score_") and v not in ("", None)}
     row.update({k: json.loads(flat[k]) for k in _NESTED if flat.get(k)})
     return row
 

@@ -102,7 +102,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"backend     {params['backend']} (C={params['C']:g}); {gate}")
     data = card.get("data", {})
     if data:
-        sizes = ", ".join(f"{v['_total']} {k}" for k, v in sorted(data.get("counts", {}).items(), key=lambda kv: ("train", "dev", "test").index(kv[0]) if kv[0] in ("train", "dev", "test") else 3))
+        counts = data.get("counts", {})
+        sizes = ", ".join(f"{counts[s]['_total']} {s}" for s in ("train", "dev", "test") if s in counts)
         print(f"trained     {card.get('created', '?')} on {data.get('source', '?')} ({sizes} texts)")
     for split, report in card.get("metrics", {}).items():
         print(f"{split:<11} macro F1 {report['macro_f1']:.3f}, micro F1 {report['micro_f1']:.3f} ({report['n']} texts)")

@@ -59,7 +59,8 @@ def write_report(labelled: str | os.PathLike, out: str | os.PathLike) -> Path:
     found = tables.columns(labelled)
     if not {"id", "labels"} <= set(found):
         raise tables.ColumnError(f"{labelled}: not an output of 'belclf label' (columns found: "
-                                 f"{', '.join(found) or 'none'}); label it first: belclf label {labelled} --out labels.csv")
+                                 f"{', '.join(found) or 'none'}); label it first: "
+                                 f"belclf label {labelled} --out labels.csv")
     counts: Counter[str] = Counter()
     by_period: dict[str, Counter[str]] = defaultdict(Counter)
     total = errors = 0

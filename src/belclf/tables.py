@@ -217,14 +217,14 @@ def write_table(path: str | os.PathLike, rows: Iterable[dict], schema: dict[str,
                 writer.write_table(pa.Table.from_pylist(batch, schema=arrow))
         else:
             with open(tmp, "w", encoding="utf-8", newline="") as handle:
-                writer = csv.DictWriter(handle, fieldnames=list(schema), extrasaction="ignore") if fmt == "csv" else None
-                if writer is not None:
+                if fmt == "csv":
+                    writer = csv.DictWriter(handle, fieldnames=list(schema), extrasaction="ignore")
                     writer.writeheader()
+                    write = writer.writerow
+                else:
+                    write = lambda row: handle.write(json.dumps(row, ensure_ascii=False) + "\n")  # noqa: E731
                 for row in rows:
-                    if writer is not None:
-                        writer.writerow(row)
-                    else:
-                        handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    write(row)
                     n += 1
         os.replace(tmp, path)
     except BaseException:
