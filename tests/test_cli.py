@@ -89,8 +89,12 @@ def test_a_wrong_column_is_a_usage_error_listing_the_columns(tmp_path, custom_da
     result = run("label", str(export), "--out", str(tmp_path / "o.csv"))
     assert result.returncode == 2 and "no 'text' column (columns found: body, published)" in result.stderr
     assert "--text-column" in result.stderr and not (tmp_path / "o.csv").exists()
-    result = run("label", str(export), "--out", str(tmp_path / "o.csv"), "--text-column", "body", "--date-column", "date")
+    result = run("label", str(export), "--out", str(tmp_path / "o.csv"), "--text-column", "body",
+                 "--date-column", "date")
     assert result.returncode == 2 and "--date-column" in result.stderr
+    (tmp_path / "one.txt").write_text(ARTICLE)
+    result = run("label", str(tmp_path / "one.txt"), "--out", str(tmp_path / "o.csv"))
+    assert result.returncode == 1 and f"classify it with: belclf classify {tmp_path / 'one.txt'}" in result.stderr
     result = run("train", str(custom_data), "--out", str(tmp_path / "m"), "--label-column", "tags")
     assert result.returncode == 2 and "columns found: text, labels, split" in result.stderr and "--label-column" in result.stderr
 

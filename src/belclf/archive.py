@@ -109,6 +109,8 @@ def open_archive(archive: str | os.PathLike, text_column: str = "text", id_colum
     if path.is_dir() and not tables.is_dataset_dir(path):
         files = _folder_files(path)
         return (_read_file(p, p.relative_to(path).as_posix()) for p in files), len(files)
+    if path.suffix.lower() in TEXT_SUFFIXES:
+        raise ValueError(f"{path} is one text file, not an archive: classify it with: belclf classify {path}")
     found = tables.columns(path)
     tables.require_columns(path, found, {"--text-column": text_column, "--id-column": id_column,
                                          "--date-column": date_column})
