@@ -3,46 +3,77 @@
 Every input yields exactly one output row, including inputs that could not be read (their
 ``error`` says why). Rows are appended to a JSONL journal and flushed batch by batch, so
 an interrupted run (even SIGKILL) resumes with ``resume=True`` without losing or repeating
-rows; CSV and Parquet outputs are written from the journal when the run completes.
+rows; CSV and Parquet outputs are written from the journal when the run completes, by
+``belclf.tables``, which reads and writes the tables of every command.
 """
 from __future__ import annotations
 
-import csv
 import datetime as _dt
+import functools
 import json
 import os
 import re
+import warnings
 from pathlib import Path
 from typing import Any, Iterator
 
-from ._optional import require
-from .clean import extractor_name, looks_like_html
+from . import tables
+from .clean import extractor_name, looks_like_html, main_text_and_date
+from .models import model_id
 
 TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm")
-OUTPUT_SUFFIXES = (".jsonl", ".csv", ".parquet")
-Item = tuple[str, Any, str | None]  # (id, text or None, error or None)
+# (id, text or None, error or None, date or None, note or None)
+Item = tuple[str, Any, "str | None", "str | None", "str | None"]
+
+# Code pages a detector may choose for a file that is not UTF-8: those of English, Russian,
+# Belarusian, Ukrainian and the neighbours' languages (a short text fits many; this keeps the
+# guess among those an archive about Belarus is written in).
+_CODE_PAGES = ["cp1252", "latin_1", "iso8859_15", "cp1251", "koi8_r", "koi8_u", "iso8859_5", "mac_cyrillic",
+               "cp1250", "iso8859_2", "cp1257", "iso8859_13", "utf_16", "utf_32"]
 
 
-# ------------------------------------------------------------------ reading
-def _decode(raw: bytes) -> tuple[str | None, str | None]:
+def decode_text(raw: bytes) -> tuple[str, str]:
+    """``(text, encoding)`` of a text file: UTF-8 if it is, else the encoding charset-normalizer finds.
+
+    Raises:
+        ValueError: for bytes that are not text in any encoding it knows (a binary file).
+    """
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as exc:
-        return None, f"bad encoding: not UTF-8 ({exc.reason} at byte {exc.start})"
+        failure = f"{exc.reason} at byte {exc.start}"
+    from charset_normalizer import from_bytes
+
+    best = None if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")) else \
+        from_bytes(raw, cp_isolation=_CODE_PAGES).best()
+    if best is None:
+        raise ValueError(f"not text: not UTF-8 ({failure}) and no known encoding fits")
+    return str(best), best.encoding
+
+
+def read_text_file(path: str | os.PathLike) -> tuple[str, str]:
+    """``(text, encoding)`` of a text file (see ``decode_text``); raises OSError or ValueError."""
+    return decode_text(Path(path).read_bytes())
+
+
+def _read_file(path: Path, name: str) -> Item:
+    if path.suffix.lower() not in TEXT_SUFFIXES:
+        return name, None, f"skipped: not a text file ({', '.join(TEXT_SUFFIXES)})", None, None
+    try:
+        text, encoding = read_text_file(path)
+    except OSError as exc:
+        return name, None, f"unreadable: {exc.strerror or exc}", None, None
+    except ValueError as exc:
+        return name, None, str(exc), None, None
     if not text.strip():
-        return None, "empty"
-    return text, None
+        return name, None, "empty", None, None
+    return name, text, None, None, None if encoding == "utf-8" else f"decoded as {encoding} (not UTF-8)"
 
 
-def _iter_folder(root: Path) -> Iterator[Item]:
-    for path in sorted(p for p in root.rglob("*") if p.suffix.lower() in TEXT_SUFFIXES and not p.is_dir()):
-        name = path.relative_to(root).as_posix()
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            yield name, None, f"unreadable: {exc.strerror or exc}"
-            continue
-        yield (name, *_decode(raw))
+def _folder_files(root: Path) -> list[Path]:
+    """Every file under ``root`` but hidden ones (``.git``, ``.DS_Store``), in a stable order."""
+    return sorted(p for p in root.rglob("*")
+                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts))
 
 
 def _text_or_error(value: Any, column: str) -> tuple[str | None, str | None]:
@@ -53,72 +84,37 @@ def _text_or_error(value: Any, column: str) -> tuple[str | None, str | None]:
     return (value, None) if value.strip() else (None, "empty")
 
 
-def _iter_records(records: Iterator[dict], text_column: str, id_column: str | None) -> Iterator[Item]:
+def _iter_records(records: Iterator[Any], text_column: str, id_column: str | None,
+                  date_column: str | None) -> Iterator[Item]:
     for i, record in enumerate(records, start=1):
-        if isinstance(record, Exception):
-            yield f"row:{i}", None, str(record)
+        if isinstance(record, tables.BadRow):
+            yield f"row:{i}", None, str(record), None, None
             continue
         ident = str(record.get(id_column)) if id_column and record.get(id_column) is not None else f"row:{i}"
-        yield (ident, *_text_or_error(record.get(text_column), text_column))
+        date = normalise_date(record.get(date_column)) if date_column else None
+        yield (ident, *_text_or_error(record.get(text_column), text_column), date, None)
 
 
-def _jsonl_records(path: Path) -> Iterator[Any]:
-    with open(path, "rb") as handle:
-        for number, line in enumerate(handle, start=1):
-            try:
-                record = json.loads(line.decode("utf-8"))
-                yield record if isinstance(record, dict) else ValueError(f"line {number}: not a JSON object")
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                yield ValueError(f"line {number}: unreadable JSON ({exc})")
+def open_archive(archive: str | os.PathLike, text_column: str = "text", id_column: str | None = None,
+                 date_column: str | None = None) -> tuple[Iterator[Item], int | None]:
+    """Check an archive and stream ``(id, text, error, date, note)`` for every input, in a stable order.
 
-
-def _csv_records(path: Path) -> Iterator[dict]:
-    with open(path, encoding="utf-8", newline="", errors="replace") as handle:
-        yield from csv.DictReader(handle)
-
-
-def _parquet_records(path: Path) -> Iterator[dict]:
-    pq = require("pyarrow.parquet", "train", "Reading Parquet archives")
-
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=1024):
-        yield from batch.to_pylist()
-
-
-def _dataset_records(path: Path) -> Iterator[dict]:
-    datasets = require("datasets", "train", "Reading datasets archives")
-
-    dataset = datasets.load_from_disk(str(path))
-    if isinstance(dataset, datasets.DatasetDict):
-        for part in dataset.values():
-            yield from part
-    else:
-        yield from dataset
-
-
-def iter_archive(archive: str | os.PathLike, text_column: str = "text", id_column: str | None = None) -> Iterator[Item]:
-    """Stream ``(id, text, error)`` for every input of an archive, in a stable order."""
+    Returns the stream and the number of inputs when it is cheap to know. Before anything is
+    read, raises FileNotFoundError, ImportError (a format whose library is missing) or
+    ``tables.ColumnError`` (a column asked for is not in the table; the message lists those found).
+    """
     path = Path(archive)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file or directory")
-    if path.is_dir():
-        if (path / "dataset_info.json").exists() or (path / "dataset_dict.json").exists():
-            return _iter_records(_dataset_records(path), text_column, id_column)
-        return _iter_folder(path)
-    readers = {".jsonl": _jsonl_records, ".csv": _csv_records, ".parquet": _parquet_records}
-    reader = readers.get(path.suffix.lower())
-    if reader is None:
-        raise ValueError(f"{path}: unsupported archive (a folder, .jsonl, .csv, .parquet or a saved dataset)")
-    return _iter_records(reader(path), text_column, id_column)
-
-
-def count_inputs(archive: str | os.PathLike) -> int | None:
-    """The number of inputs when it is cheap to know (folders, Parquet, datasets), else None."""
-    path = Path(archive)
-    if path.is_dir() and not (path / "dataset_info.json").exists():
-        return sum(1 for p in path.rglob("*") if p.suffix.lower() in TEXT_SUFFIXES and not p.is_dir())
-    if path.suffix.lower() == ".parquet":
-        return require("pyarrow.parquet", "train", "Reading Parquet archives").ParquetFile(path).metadata.num_rows
-    return None
+    if path.is_dir() and not tables.is_dataset_dir(path):
+        files = _folder_files(path)
+        return (_read_file(p, p.relative_to(path).as_posix()) for p in files), len(files)
+    if path.suffix.lower() in TEXT_SUFFIXES:
+        raise ValueError(f"{path} is one text file, not an archive: classify it with: belclf classify {path}")
+    found = tables.columns(path)
+    tables.require_columns(path, found, {"--text-column": text_column, "--id-column": id_column,
+                                         "--date-column": date_column})
+    return _iter_records(tables.iter_table(path), text_column, id_column, date_column), tables.count_rows(path)
 
 
 # ------------------------------------------------------------------ dates
@@ -149,6 +145,21 @@ def find_date(text: str) -> str | None:
     return None
 
 
+def normalise_date(value: Any) -> str | None:
+    """A date column's value as YYYY-MM-DD (from a date, an ISO timestamp or a written date), or None."""
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()[:10]
+    if not isinstance(value, str) or not value.strip():
+        return None
+    iso = re.match(r"\s*(\d{4})-(\d{2})-(\d{2})", value)
+    if iso:
+        try:
+            return _dt.date(*map(int, iso.groups())).isoformat()
+        except ValueError:
+            return None
+    return find_date(value)
+
+
 # ------------------------------------------------------------------ labelling
 _worker_model = None
 
@@ -163,13 +174,22 @@ def _init_worker(model: str, threads: int | None = None) -> None:
     _worker_model = belclf.load(model)
 
 
-def _label_batch(batch: list[Item], explain: bool = False) -> list[dict]:
-    good = [(i, text) for i, (_, text, error) in enumerate(batch) if error is None]
-    predictions = dict(zip([i for i, _ in good],
-                           _worker_model.classify_many([t for _, t in good], explain=explain)))  # type: ignore[union-attr]
+def _label_batch(batch: list[Item], explain: bool = False, model_name: str = "") -> list[dict]:
+    model = _worker_model
+    inputs: dict[int, str] = {}
+    dates: dict[int, str | None] = {}
+    for i, (_, text, error, date, _) in enumerate(batch):
+        if error is not None:
+            continue
+        if looks_like_html(text):  # one trafilatura pass gives the classifier its text and the report its date
+            main, dates[i] = main_text_and_date(text)
+            inputs[i] = main if model.clean else text  # type: ignore[union-attr]
+        else:
+            inputs[i], dates[i] = text, find_date(text)
+    predictions = dict(zip(inputs, model.classify_many(list(inputs.values()), explain=explain)))  # type: ignore
     rows = []
-    for i, (ident, text, error) in enumerate(batch):
-        row: dict[str, Any] = {"id": ident, "date": find_date(text) if text else None, "labels": [], "scores": {},
+    for i, (ident, text, error, date, note) in enumerate(batch):
+        row: dict[str, Any] = {"id": ident, "date": date or dates.get(i), "labels": [], "scores": {},
                                "relevance": None}
         if i in predictions:
             result = predictions[i].to_dict()
@@ -177,7 +197,7 @@ def _label_batch(batch: list[Item], explain: bool = False) -> list[dict]:
             if explain:
                 row["evidence"] = result.get("evidence", {})
                 row["actors"] = result.get("actors") or {}
-        row["error"] = error
+        row.update(error=error, note=note, model=model_name)
         rows.append(row)
     return rows
 
@@ -193,24 +213,27 @@ def _batches(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
         yield batch
 
 
-def _recover_journal(journal: Path) -> set[str]:
-    """Ids already in a journal; a torn last line (a killed write) is cut off."""
+def _recover_journal(journal: Path) -> tuple[set[str], str | None]:
+    """Ids already in a journal and the model that wrote them; a torn last line (a killed write) is cut off."""
     done: set[str] = set()
+    model = None
     if not journal.exists():
-        return done
+        return done, model
     good_bytes = 0
     with open(journal, "rb") as handle:
         for line in handle:
             if not line.endswith(b"\n"):
                 break
             try:
-                done.add(json.loads(line)["id"])
-            except (json.JSONDecodeError, KeyError, UnicodeDecodeError):
+                row = json.loads(line)
+                done.add(row["id"])
+            except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError):
                 break
+            model = model or row.get("model")
             good_bytes += len(line)
     with open(journal, "r+b") as handle:
         handle.truncate(good_bytes)
-    return done
+    return done, model
 
 
 def label_archive(
@@ -219,6 +242,7 @@ def label_archive(
     model: str = "default",
     text_column: str = "text",
     id_column: str | None = None,
+    date_column: str | None = None,
     workers: int = 1,
     resume: bool = False,
     explain: bool = False,
@@ -227,31 +251,50 @@ def label_archive(
 ) -> dict[str, int]:
     """Label every input of ``archive`` into ``out`` (.jsonl, .csv or .parquet).
 
+    ``archive`` is a folder (every file gives a row: .txt, .md, .html and .htm are read, other
+    files get an ``error`` saying they were skipped; hidden files are ignored) or a table
+    (JSONL, CSV, Parquet, a saved ``datasets`` folder) with a ``text_column``. Each row holds
+    ``id``, ``date`` (from ``date_column``, else the page's metadata or date line), ``labels``,
+    ``scores``, ``relevance``, ``error``, ``note`` (e.g. the encoding of a file that was not
+    UTF-8) and ``model`` (``name@hash``: ``resume`` refuses to continue with another model).
+
     Returns counts: ``rows`` written in this run, ``skipped`` (already done, on resume),
     ``errors`` (inputs that could not be read), ``html`` (inputs read as HTML, by trafilatura;
-    the progress bar names the extractor).
+    the progress bar names the extractor), ``duplicates`` (ids seen before in this run; warned).
     """
     from tqdm import tqdm
 
     out = Path(out)
-    if out.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise ValueError(f"{out}: the output must end in {', '.join(OUTPUT_SUFFIXES)}")
+    tables.check_format(out, write=True)  # before any work: a Parquet output without pyarrow fails now
     if workers < 1 or batch_size < 1:
         raise ValueError("workers and batch_size must be at least 1")
+    name, labels = model_id(model)
+    items, total = open_archive(archive, text_column, id_column, date_column)
     journal = out if out.suffix.lower() == ".jsonl" else out.with_name(out.name + ".part.jsonl")
-    if not resume and (out.exists() or journal.exists()):
-        raise FileExistsError(f"{out} exists: pass --resume to continue it, or choose another --out")
+    if journal != out and out.exists():
+        raise FileExistsError(f"{out} exists (a finished run): choose another --out, or remove it to label again")
+    if not resume and journal.exists():
+        unfinished = "" if journal == out else f" holds an unfinished run into {out}"
+        raise FileExistsError(f"{journal}{unfinished or ' exists'}: pass --resume to continue it, "
+                              "or choose another --out")
     out.parent.mkdir(parents=True, exist_ok=True)
-    done = _recover_journal(journal) if resume else set()
+    done, done_by = _recover_journal(journal) if resume else (set(), None)
+    if done_by is not None and done_by != name:
+        raise ValueError(f"{journal} was started with model {done_by}, not {name}: resume it with that --model, "
+                         "or label into another --out")
 
-    items = iter_archive(archive, text_column, id_column)
-    counts = {"rows": 0, "skipped": len(done), "errors": 0, "html": 0}
-    total = count_inputs(archive)
+    counts = {"rows": 0, "skipped": len(done), "errors": 0, "html": 0, "duplicates": 0}
     bar = tqdm(total=total, initial=len(done), unit="doc", disable=not progress or None, smoothing=0.1,
                desc="plain text: belclf rules")
+    seen: set[str] = set()
+    first_duplicate: list[str] = []
 
     def todo() -> Iterator[Item]:
         for item in items:
+            if item[0] in seen:
+                counts["duplicates"] += 1
+                first_duplicate[:] = first_duplicate or [item[0]]
+            seen.add(item[0])
             if item[0] in done:
                 continue
             if item[1] is not None and looks_like_html(item[1]):
@@ -261,8 +304,8 @@ def label_archive(
             yield item
 
     pool = None
+    label = functools.partial(_label_batch, explain=explain, model_name=name)
     if workers > 1:
-        import functools
         import multiprocessing
 
         from .model import n_threads
@@ -270,10 +313,10 @@ def label_archive(
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         pool = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn").Pool(
             workers, initializer=_init_worker, initargs=(model, max(1, n_threads() // workers)))
-        results = pool.imap(functools.partial(_label_batch, explain=explain), _batches(todo(), batch_size))
+        results = pool.imap(label, _batches(todo(), batch_size))
     else:
         _init_worker(model)
-        results = (_label_batch(b, explain) for b in _batches(todo(), batch_size))
+        results = (label(b) for b in _batches(todo(), batch_size))
     try:
         with open(journal, "a", encoding="utf-8") as handle:
             for rows in results:
@@ -287,62 +330,54 @@ def label_archive(
         bar.close()
         if pool is not None:
             pool.terminate()
+    if counts["duplicates"]:
+        warnings.warn(f"{counts['duplicates']} input(s) share an id with an earlier one "
+                      f"(first: {first_duplicate[0]!r}); --resume tells inputs apart by id, so it would skip "
+                      "them: choose a unique --id-column", tables.InputWarning, stacklevel=2)
+    if not seen:
+        result = "is empty" if journal == out else "has only a header"
+        warnings.warn(f"{archive} holds no inputs: {out} {result}", tables.InputWarning, stacklevel=2)
     if journal != out:
-        _convert(journal, out)
+        tables.write_table(out, (_flat(row, labels) for row in read_rows(journal)), _schema(labels, explain))
         journal.unlink()
     return counts
 
 
-def read_rows(path: str | os.PathLike) -> Iterator[dict]:
-    """Rows of a ``label_archive`` JSONL output."""
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                yield json.loads(line)
+_NESTED = ("evidence", "actors")
+
+
+def _schema(labels: list[str], explain: bool) -> dict[str, type]:
+    """The columns of a CSV or Parquet output; JSONL rows keep lists and dicts as they are."""
+    schema: dict[str, type] = {"id": str, "date": str, "labels": str, "relevance": float, "error": str,
+                               "note": str, "model": str}
+    schema.update({f"score_{l}": float for l in labels})
+    schema.update({k: str for k in _NESTED} if explain else {})
+    return schema
 
 
 def _flat(row: dict, labels: list[str]) -> dict:
-    flat = {"id": row["id"], "date": row.get("date"), "labels": ";".join(row["labels"]),
-            "relevance": row.get("relevance"), "error": row["error"]}
+    flat = {k: row.get(k) for k in ("id", "date", "relevance", "error", "note", "model")}
+    flat["labels"] = ";".join(row["labels"])
     flat.update({f"score_{l}": row["scores"].get(l) for l in labels})
-    if "evidence" in row:
-        flat["evidence"] = json.dumps(row["evidence"], ensure_ascii=False)
-        flat["actors"] = json.dumps(row.get("actors", {}), ensure_ascii=False)
+    flat.update({k: json.dumps(row[k], ensure_ascii=False) for k in _NESTED if k in row})
     return flat
 
 
-def _convert(journal: Path, out: Path) -> None:
-    labels: list[str] = []
-    for row in read_rows(journal):  # every label of the model appears in the scores of a good row
-        labels = list(row["scores"]) or labels
-        if labels:
-            break
-    tmp = out.with_name(out.name + ".tmp")
-    if out.suffix.lower() == ".csv":
-        fields = ["id", "date", "labels", "relevance", "error"] + [f"score_{l}" for l in labels]
-        with open(tmp, "w", encoding="utf-8", newline="") as handle:
-            writer = None
-            for row in read_rows(journal):
-                flat = _flat(row, labels)
-                if writer is None:
-                    writer = csv.DictWriter(handle, fieldnames=fields + (["evidence", "actors"] if "evidence" in flat else []))
-                    writer.writeheader()
-                writer.writerow(flat)
-    else:
-        pa = require("pyarrow", "train", "Writing Parquet")
-        pq = require("pyarrow.parquet", "train", "Writing Parquet")
+def _nested(flat: dict) -> dict:
+    """A row of a CSV or Parquet output as ``label_archive`` made it (the inverse of ``_flat``)."""
+    row: dict[str, Any] = {k: (flat.get(k) if flat.get(k) != "" else None)
+                           for k in ("id", "date", "relevance", "error", "note", "model")}
+    row["relevance"] = None if row["relevance"] is None else float(row["relevance"])
+    row["labels"] = [l for l in (flat.get("labels") or "").split(";") if l]
+    row["scores"] = {k[len("score_"):]: float(v) for k, v in flat.items()
+                     if k.startswith("score_") and v not in ("", None)}
+    row.update({k: json.loads(flat[k]) for k in _NESTED if flat.get(k)})
+    return row
 
-        fields = [("id", pa.string()), ("date", pa.string()), ("labels", pa.string()), ("relevance", pa.float64()),
-                  ("error", pa.string())]
-        fields += [(f"score_{l}", pa.float64()) for l in labels]
-        with_evidence = any("evidence" in row for row in read_rows(journal))
-        schema = pa.schema(fields + ([("evidence", pa.string()), ("actors", pa.string())] if with_evidence else []))
-        with pq.ParquetWriter(tmp, schema) as writer:
-            batch: list[dict] = []
-            for row in read_rows(journal):
-                batch.append(_flat(row, labels))
-                if len(batch) >= 4096:
-                    writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-                    batch.clear()
-            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-    os.replace(tmp, out)
+
+def read_rows(path: str | os.PathLike) -> Iterator[dict]:
+    """Rows of a ``label_archive`` output (.jsonl, .csv or .parquet), with lists and dicts as in JSONL."""
+    for row in tables.iter_table(path):
+        if isinstance(row, tables.BadRow):
+            raise ValueError(f"{path}: {row}")
+        yield row if tables.table_format(path) == "jsonl" else _nested(row)

@@ -53,14 +53,19 @@ def main_text(page: str) -> str:
 
     A fragment without ``<body>`` (a CMS export's HTML field) is read as a page body.
     """
+    return main_text_and_date(page)[0]
+
+
+def main_text_and_date(page: str) -> tuple[str, str | None]:
+    """``main_text`` and the page's date (YYYY-MM-DD, from its metadata, ``<time>`` or URL) or None."""
     trafilatura, config = _extractor()
     for markup in (page, f"<html><body>{page}</body></html>") if "<body" not in page.lower() else (page,):
         document = trafilatura.bare_extraction(markup, config=config, with_metadata=True)
         if document is not None and document.text:
             title = (document.title or "").strip()
             body = document.text.strip()
-            return f"{title}\n\n{body}" if title and not body.startswith(title) else body
-    return ""
+            return (f"{title}\n\n{body}" if title and not body.startswith(title) else body), document.date
+    return "", None
 
 
 def extractor_name() -> str:

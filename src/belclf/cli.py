@@ -3,27 +3,50 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from typing import Sequence
+import warnings
+from typing import Iterator, Sequence
 
 
-def _read_inputs(files: Sequence[str]) -> list[tuple[str, str]]:
-    if not files or files == ["-"]:
-        return [("-", sys.stdin.read())]
-    out = []
-    for name in files:
-        with open(name, encoding="utf-8") as handle:
-            out.append((name, handle.read()))
-    return out
+def _read_inputs(files: Sequence[str], command: str) -> Iterator[tuple[str, str | None, str | None]]:
+    """``(name, text, error)`` for each file argument (standard input for none or '-'), in order."""
+    for name in files or ["-"]:
+        if name == "-":
+            yield "-", sys.stdin.read(), None
+        elif os.path.isdir(name):
+            yield name, None, f"{name} is a folder: label a folder with: belclf label {name} --out labels.csv"
+        else:
+            yield _read_file(name, command)
+
+
+def _read_file(name: str, command: str) -> tuple[str, str | None, str | None]:
+    from .archive import read_text_file
+
+    try:
+        text, encoding = read_text_file(name)
+    except OSError as exc:
+        return name, None, f"{name}: {exc.strerror or exc}"
+    except ValueError as exc:
+        return name, None, f"{name}: {exc}"
+    if encoding != "utf-8":
+        print(f"belclf {command}: note: {name} is not UTF-8; read it as {encoding}", file=sys.stderr)
+    return name, text, None
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
     import belclf
 
     model = belclf.load(args.model)
-    inputs = _read_inputs(args.files)
-    predictions = model.classify_many([text for _, text in inputs], explain=args.explain)
-    for (name, _), prediction in zip(inputs, predictions):
+    failed = 0
+    for name, text, error in _read_inputs(args.files, "classify"):  # one file at a time: output comes as it goes
+        if error is not None:
+            failed += 1
+            print(f"belclf classify: error: {error}", file=sys.stderr)
+            if args.json:
+                print(json.dumps({"input": name, "error": error}, ensure_ascii=False))
+            continue
+        prediction = model.classify(text, explain=args.explain)
         if args.json:
             print(json.dumps({"input": name, **prediction.to_dict()}, ensure_ascii=False))
         else:
@@ -32,7 +55,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
             for label, items in (prediction.evidence or {}).items():
                 for item in items:
                     print(f"    {label} {item.score:.2f}: {item.sentence}")
-    return 0
+    return 1 if failed else 0
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -65,7 +88,26 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_info(args: argparse.Namespace) -> int:
     import belclf
 
-    print(json.dumps(belclf.load(args.model).card, indent=2))
+    from .models import model_id, resolve
+
+    model = belclf.load(args.model)
+    if args.json:
+        print(json.dumps(model.card, indent=2))
+        return 0
+    card, params = model.card, model.get_params()
+    print(f"model       {model_id(args.model)[0]}  ({resolve(args.model)})")
+    print(f"labels      {', '.join(model.labels)}")
+    print(f"thresholds  {'  '.join(f'{l} {t:.2f}' for l, t in zip(model.labels, model.thresholds))}")
+    gate = f"relevance gate at {model.gate.threshold:.2f}" if model.gate is not None else "no relevance gate"
+    print(f"backend     {params['backend']} (C={params['C']:g}); {gate}")
+    data = card.get("data", {})
+    if data:
+        counts = data.get("counts", {})
+        sizes = ", ".join(f"{counts[s]['_total']} {s}" for s in ("train", "dev", "test") if s in counts)
+        print(f"trained     {card.get('created', '?')} on {data.get('source', '?')} ({sizes} texts)")
+    for split, report in card.get("metrics", {}).items():
+        print(f"{split:<11} macro F1 {report['macro_f1']:.3f}, micro F1 {report['micro_f1']:.3f} ({report['n']} texts)")
+    print(f"the whole card: belclf info --model {args.model} --json")
     return 0
 
 
@@ -73,8 +115,9 @@ def cmd_label(args: argparse.Namespace) -> int:
     from .archive import label_archive
 
     summary = label_archive(args.archive, args.out, model=args.model, text_column=args.text_column,
-                            id_column=args.id_column, workers=args.workers, resume=args.resume,
-                            explain=args.explain, batch_size=args.batch_size, progress=not args.quiet)
+                            id_column=args.id_column, date_column=args.date_column, workers=args.workers,
+                            resume=args.resume, explain=args.explain, batch_size=args.batch_size,
+                            progress=not args.quiet)
     print(json.dumps(summary), file=sys.stderr)
     return 0
 
@@ -83,12 +126,17 @@ def cmd_actors(args: argparse.Namespace) -> int:
     from .actors import ActorDictionary
 
     dictionary = ActorDictionary.load(*args.dictionary)
-    for name, text in _read_inputs(args.files):
+    failed = 0
+    for name, text, error in _read_inputs(args.files, "actors"):
+        if error is not None:
+            failed += 1
+            print(f"belclf actors: error: {error}", file=sys.stderr)
+            continue
         for m in dictionary.find(text):
             print(json.dumps({"input": name, "actor": m.actor, "name": m.name, "bloc": m.bloc, "start": m.start,
                               "end": m.end, "text": text[m.start:m.end]}, ensure_ascii=False) if args.json
                   else f"{name}\t{m.bloc}\t{m.name}\t{text[m.start:m.end]!r} at {m.start}")
-    return 0
+    return 1 if failed else 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -103,6 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="belclf", description="Label articles about Belarus by theme and direction.")
     parser.add_argument("--version", action="version", version=f"belclf {__import__('belclf').__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--verbose", action="store_true",
+                        help="show the log lines and progress bars of the libraries belclf uses")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:  # every command takes --verbose
+        return sub.add_parser(name, help=help, parents=[common])
 
     def model_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("--model", default="default", help="bundled tier (default, tfidf, accurate) or model dir")
@@ -111,14 +165,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--text-column", default="text", help="column holding the text (default: text)")
         p.add_argument("--label-column", default="labels", help="column holding the labels (default: labels)")
 
-    p = sub.add_parser("classify", help="label texts given as files or on standard input")
+    p = command("classify", "label texts given as files or on standard input")
     p.add_argument("files", nargs="*", help="text files; none or '-' reads standard input")
     model_option(p)
     p.add_argument("--json", action="store_true", help="one JSON object per input")
     p.add_argument("--explain", action="store_true", help="show the sentences that support each label")
     p.set_defaults(func=cmd_classify)
 
-    p = sub.add_parser("train", help="train a model on labelled data (JSONL, CSV, Parquet, saved dataset)")
+    p = command("train", "train a model on labelled data (JSONL, CSV, Parquet, saved dataset)")
     p.add_argument("data", help="labelled data: columns text, labels and optionally split")
     p.add_argument("--out", required=True, help="directory to save the model to")
     p.add_argument("--labels", help="comma-separated labels to learn (default: those in the data)")
@@ -130,23 +184,26 @@ def build_parser() -> argparse.ArgumentParser:
     column_options(p)
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("evaluate", help="precision, recall and F1 of a model on labelled data")
+    p = command("evaluate", "precision, recall and F1 of a model on labelled data")
     p.add_argument("data", help="labelled data: columns text and labels")
     model_option(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     column_options(p)
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("info", help="print a model's card")
+    p = command("info", "a short summary of a model (--json: its whole card)")
     model_option(p)
+    p.add_argument("--json", action="store_true", help="the model card as JSON")
     p.set_defaults(func=cmd_info)
 
-    p = sub.add_parser("label", help="label an archive: a folder, a JSONL/CSV/Parquet file or a saved dataset")
+    p = command("label", "label an archive: a folder, a JSONL/CSV/Parquet file or a saved dataset")
     p.add_argument("archive", help="folder (.txt, .md, .html, recursively), .jsonl, .csv, .parquet or dataset dir")
     p.add_argument("--out", required=True, help="output table: .jsonl, .csv or .parquet")
     model_option(p)
     p.add_argument("--text-column", default="text", help="text column of a table archive (default: text)")
     p.add_argument("--id-column", default=None, help="id column of a table archive (default: row number)")
+    p.add_argument("--date-column", default=None,
+                   help="date column of a table archive, for the report (default: the date in the page)")
     p.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--resume", action="store_true", help="continue an interrupted run into the same --out")
@@ -154,24 +211,53 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_label)
 
-    p = sub.add_parser("actors", help="list the actors (Belarus, West, Russia, others) found in texts")
+    p = command("actors", "list the actors (Belarus, West, Russia, others) found in texts")
     p.add_argument("files", nargs="*", help="text files; none or '-' reads standard input")
     p.add_argument("--dictionary", nargs="*", default=[], help="actor dictionaries of your own to merge in")
     p.add_argument("--json", action="store_true", help="one JSON object per mention")
     p.set_defaults(func=cmd_actors)
 
-    p = sub.add_parser("report", help="an HTML report of a labelled archive")
-    p.add_argument("labelled", help="output of 'belclf label' (.jsonl)")
+    p = command("report", "an HTML report of a labelled archive")
+    p.add_argument("labelled", help="output of 'belclf label' (.jsonl, .csv or .parquet)")
     p.add_argument("--html", required=True, help="report file to write")
     p.set_defaults(func=cmd_report)
     return parser
 
 
+def _quiet_libraries(verbose: bool) -> None:
+    """Without --verbose, silence the progress bars, log lines and warnings of third-party libraries."""
+    import logging
+
+    from .tables import InputWarning
+
+    warnings.showwarning = lambda message, *_: print(f"belclf: warning: {message}", file=sys.stderr)  # one line
+    if verbose:
+        logging.basicConfig(level=logging.INFO)
+        return
+    for variable in ("HF_HUB_DISABLE_PROGRESS_BARS", "HF_DATASETS_DISABLE_PROGRESS_BARS"):
+        os.environ.setdefault(variable, "1")  # read by transformers and datasets when they are imported
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    logging.disable(logging.WARNING)
+    warnings.filterwarnings("ignore")
+    warnings.filterwarnings("default", category=InputWarning)  # belclf's own warnings stay
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from .tables import ColumnError
+
     parser = build_parser()
     args = parser.parse_args(argv)  # exits 2 on usage errors
+    _quiet_libraries(args.verbose)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
+    except BrokenPipeError:  # `belclf info | head -1`: the reader left; end quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except ColumnError as exc:  # a wrong --text-column etc. is a usage error
+        print(f"belclf {args.command}: error: {exc}", file=sys.stderr)
+        return 2
     except (OSError, ValueError, TypeError, ImportError) as exc:  # DataError and ModelError are ValueErrors
         print(f"belclf {args.command}: error: {exc}", file=sys.stderr)
         return 1

@@ -5,12 +5,11 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
-from ._optional import require
+from . import tables
 
 SPLITS = ("train", "dev", "test")
 
@@ -19,47 +18,31 @@ class DataError(ValueError):
     """Training data that cannot be used; the message names the file and row."""
 
 
-def open_dataset(source: Any):
-    """A ``datasets.Dataset`` from a path (JSONL, JSON, CSV, Parquet, a saved dataset) or a dataset.
+class ColumnError(DataError, tables.ColumnError):
+    """A text or label column that is not in the data (the message lists the columns found)."""
+
+
+_BOOLEANS = {"true": True, "false": False, "1": True, "0": False, "": None}
+
+
+def rows_of(source: Any) -> tuple[str, list[str], list[dict]]:
+    """``(name, columns, rows)`` of training data: a table path (see ``belclf.tables``) or a ``datasets`` dataset.
 
     A ``DatasetDict`` is flattened, its split names going to a ``split`` column.
     """
-    datasets = require("datasets", "train", "Reading training data")
-
-    datasets.disable_progress_bars()
-    if isinstance(source, datasets.DatasetDict):
-        parts = [d.add_column("split", [name] * len(d)) if "split" not in d.column_names else d
-                 for name, d in source.items()]
-        return datasets.concatenate_datasets(parts)
-    if isinstance(source, datasets.Dataset):
-        return source
-    path = Path(source)
-    if not path.exists():
-        raise DataError(f"{path}: no such file or directory")
-    if path.is_dir():
-        try:
-            loaded = datasets.load_from_disk(str(path))
-        except FileNotFoundError as exc:
-            raise DataError(f"{path}: a directory that is not a saved datasets dataset") from exc
-        return open_dataset(loaded)
-    builders = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
-    builder = builders.get(path.suffix.lower())
-    if builder is None:
-        raise DataError(f"{path}: unsupported format {path.suffix!r} (use .jsonl, .json, .csv, .parquet)")
+    if hasattr(source, "column_names") and hasattr(source, "to_list"):  # a datasets.Dataset
+        return "dataset", list(source.column_names), source.to_list()
+    if hasattr(source, "column_names") and isinstance(source.column_names, dict):  # a datasets.DatasetDict
+        rows = [row if "split" in row else {**row, "split": name} for name, part in source.items()
+                for row in part.to_list()]
+        return "dataset", list(dict.fromkeys(c for cs in source.column_names.values() for c in cs + ["split"])), rows
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(f"expected a path or a datasets dataset, got {type(source).__name__}")
     try:
-        # keep_in_memory and no cache: nothing is written next to the user's data or in ~/.cache
-        return datasets.load_dataset(builder, data_files=str(path), split="train", keep_in_memory=True,
-                                     cache_dir=_scratch_cache())
-    except Exception as exc:  # the builders raise many types; the user needs the file name
-        raise DataError(f"{path}: cannot be read as {builder}: {exc}") from exc
-
-
-def _scratch_cache() -> str:
-    import tempfile
-
-    path = Path(tempfile.gettempdir()) / f"belclf-datasets-cache-{os.getuid() if hasattr(os, 'getuid') else 0}"
-    path.mkdir(exist_ok=True)
-    return str(path)
+        columns, rows = tables.read_table(source)
+    except (ValueError, FileNotFoundError) as exc:
+        raise DataError(str(exc)) from exc
+    return str(source), columns, rows
 
 
 @dataclass
@@ -137,13 +120,14 @@ def load_labelled(
     Raises:
         DataError: naming the file and row of the first problem.
     """
-    dataset = open_dataset(source)
-    name = str(source) if isinstance(source, (str, os.PathLike)) else "dataset"
-    for column in (text_column, label_column):
-        if column not in dataset.column_names:
-            raise DataError(f"{name}: no {column!r} column (columns: {', '.join(dataset.column_names)})")
+    name, columns, rows = rows_of(source)
+    options = {"--text-column": text_column, "--label-column": label_column}
+    try:
+        tables.require_columns(name, columns, options)
+    except tables.ColumnError as exc:
+        raise ColumnError(str(exc)) from exc
     texts, row_labels = [], []
-    for i, (text, value) in enumerate(zip(dataset[text_column], dataset[label_column])):
+    for i, (text, value) in enumerate((row.get(text_column), row.get(label_column)) for row in rows):
         if not isinstance(text, str) or not text.strip():
             raise DataError(f"{_row_name(name, i)}: missing or empty text")
         texts.append(text)
@@ -161,15 +145,16 @@ def load_labelled(
             raise DataError(f"{_row_name(name, i)}: unknown label(s) {unknown}; expected some of {labels}")
     y = np.array([[int(l in ls) for l in labels] for ls in row_labels], dtype=int)
     relevant = np.ones(len(texts), dtype=bool)
-    if relevance_column in dataset.column_names:
-        for i, value in enumerate(dataset[relevance_column]):
+    if relevance_column in columns:
+        for i, value in enumerate(row.get(relevance_column) for row in rows):
+            value = _BOOLEANS.get(value.strip().lower(), value) if isinstance(value, str) else value  # CSV: text
             if value not in (True, False, None):
                 raise DataError(f"{_row_name(name, i)}: {relevance_column} must be true or false, not {value!r}")
             relevant[i] = value is not False
 
     keys = [text_key(t) for t in texts]
-    if "split" in dataset.column_names:
-        splits = [str(s) for s in dataset["split"]]
+    if "split" in columns:
+        splits = [str(row.get("split")) for row in rows]
         for i, s in enumerate(splits):
             if s not in SPLITS:
                 raise DataError(f"{_row_name(name, i)}: split {s!r} is not one of {SPLITS}")

@@ -55,6 +55,24 @@ def resolve(name_or_path: str) -> Path:
     return path
 
 
+def model_id(model: str | os.PathLike) -> tuple[str, list[str]]:
+    """``name@hash`` of a model (its folder name and the start of its manifest's SHA-256), and its labels.
+
+    Read from the folder without loading the model, so a wrong ``--model`` fails before any work.
+    """
+    import json
+
+    from .model import CARD_FILE, MANIFEST_FILE, ModelError
+
+    path = resolve(str(model))
+    manifest = path / MANIFEST_FILE
+    if not manifest.is_file():
+        raise ModelError(f"{path} is not a belclf model: {MANIFEST_FILE} is missing")
+    digest = hashlib.sha256(manifest.read_bytes()).hexdigest()
+    labels = json.loads((path / CARD_FILE).read_text(encoding="utf-8"))["labels"]
+    return f"{path.resolve().name}@{digest[:16]}", labels
+
+
 @lru_cache(maxsize=1)
 def bundled_embedding() -> StaticEmbedding:
     """The static embedding distilled from all-MiniLM-L6-v2 that ships with belclf."""
