@@ -164,10 +164,10 @@ def _label_batch(batch: list[Item], explain: bool = False) -> list[dict]:
     rows = []
     for i, (ident, text, error) in enumerate(batch):
         row: dict[str, Any] = {"id": ident, "date": find_date(text) if text else None, "labels": [], "scores": {},
-                               "relevance": None}
+                               "relevance": None, "language": None, "note": None}
         if i in predictions:
             result = predictions[i].to_dict()
-            row.update(labels=result["labels"], scores=result["scores"], relevance=result["relevance"])
+            row.update({key: result[key] for key in ("labels", "scores", "relevance", "language", "note")})
             if explain:
                 row["evidence"] = result.get("evidence", {})
                 row["actors"] = result.get("actors") or {}
@@ -295,7 +295,8 @@ def read_rows(path: str | os.PathLike) -> Iterator[dict]:
 
 def _flat(row: dict, labels: list[str]) -> dict:
     flat = {"id": row["id"], "date": row.get("date"), "labels": ";".join(row["labels"]),
-            "relevance": row.get("relevance"), "error": row["error"]}
+            "relevance": row.get("relevance"), "language": row.get("language"), "note": row.get("note"),
+            "error": row["error"]}
     flat.update({f"score_{l}": row["scores"].get(l) for l in labels})
     if "evidence" in row:
         flat["evidence"] = json.dumps(row["evidence"], ensure_ascii=False)
@@ -311,7 +312,7 @@ def _convert(journal: Path, out: Path) -> None:
             break
     tmp = out.with_name(out.name + ".tmp")
     if out.suffix.lower() == ".csv":
-        fields = ["id", "date", "labels", "relevance", "error"] + [f"score_{l}" for l in labels]
+        fields = ["id", "date", "labels", "relevance", "language", "note", "error"] + [f"score_{l}" for l in labels]
         with open(tmp, "w", encoding="utf-8", newline="") as handle:
             writer = None
             for row in read_rows(journal):
@@ -325,7 +326,7 @@ def _convert(journal: Path, out: Path) -> None:
         pq = require("pyarrow.parquet", "train", "Writing Parquet")
 
         fields = [("id", pa.string()), ("date", pa.string()), ("labels", pa.string()), ("relevance", pa.float64()),
-                  ("error", pa.string())]
+                  ("language", pa.string()), ("note", pa.string()), ("error", pa.string())]
         fields += [(f"score_{l}", pa.float64()) for l in labels]
         with_evidence = any("evidence" in row for row in read_rows(journal))
         schema = pa.schema(fields + ([("evidence", pa.string()), ("actors", pa.string())] if with_evidence else []))

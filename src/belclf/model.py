@@ -92,6 +92,11 @@ class Classifier:
             and other actors, and who appears with whom, sentence by sentence): ``True`` for the
             bundled dictionary, a path to merge a dictionary of one's own into it (saved with
             the model), ``False`` for none.
+        languages: ISO 639-1 codes of the languages the model reads (the bundled models read
+            English). A text detected to be mostly in another language gets no labels and a
+            ``note`` saying why (its scores are still reported, but mean little); a text too
+            short to tell is labelled as usual. None: label every text. Either way each
+            prediction reports the detected ``language`` (``belclf.language``).
     """
 
     def __init__(
@@ -108,12 +113,15 @@ class Classifier:
         seed: int = 0,
         clean: bool = True,
         actors: bool | str = True,
+        languages: Sequence[str] | None = ("en",),
     ) -> None:
         parts = backend.split("+")
         if not parts or any(p not in FEATURE_KINDS for p in parts) or len(set(parts)) != len(parts):
             raise ValueError(f"backend must join distinct parts of {FEATURE_KINDS} with '+', not {backend!r}")
         if len(set(labels)) != len(labels) or not labels:
             raise ValueError(f"labels must be distinct and non-empty: {list(labels)}")
+        if isinstance(languages, str):
+            raise TypeError(f"languages must be a sequence of codes such as ('en',), not the str {languages!r}")
         self.labels = list(labels)
         self.backend = backend
         self.C = C
@@ -126,6 +134,7 @@ class Classifier:
         self.seed = seed
         self.clean = clean
         self.actors = actors
+        self.languages = languages
         self.features: list[Any] = []
         self.coef: np.ndarray | None = None
         self.intercept: np.ndarray | None = None
@@ -226,6 +235,7 @@ class Classifier:
             raise ValueError(f"y must have shape ({len(texts)}, {len(self.labels)}), not {y.shape}")
         relevant = np.ones(len(texts), bool) if relevant is None else np.asarray(relevant, dtype=bool)
         prepared = self._prepare(texts)
+        self._check_languages(texts, prepared)
         self._fit_features(prepared)
         X = sparse.hstack([sparse.csr_matrix(b) for b in self._blocks(prepared)], format="csr")
         # Actor features speak to who deals with whom: the direction heads and the gate read them,
@@ -264,6 +274,18 @@ class Classifier:
                 self.gate.threshold = 1.0 - best_threshold(1.0 - relevance, ~dev_relevant)
         return self
 
+    def _check_languages(self, texts: Sequence[str], prepared: Sequence[str]) -> None:
+        """Refuse training texts mostly in languages the model would then refuse to label."""
+        if self.languages is None:
+            return
+        found = [l for l in self._languages(texts, prepared) if l is not None]
+        others = [l for l in found if l not in self.languages]
+        if 2 * len(others) > len(found):
+            common = max(set(others), key=others.count)
+            raise ValueError(f"{len(others)} of {len(found)} training texts are not in {list(self.languages)} "
+                             f"(most often {common!r}): the model would label none of them; pass "
+                             f"languages=[{common!r}] (CLI: --languages {common}), or None to read any language")
+
     # ----------------------------------------------------------------- predicting
     def _scores(self, prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
         """Label probabilities (texts x labels) and, with a gate, relevance probabilities."""
@@ -289,7 +311,8 @@ class Classifier:
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         """0/1 matrix (texts x labels): each probability against its label's threshold, and
-        no label at all for a text below the relevance gate's threshold."""
+        no label at all for a text below the relevance gate's threshold or in a language the
+        model does not read (see ``languages``): the same labels as ``classify_many``."""
         return self._predict(texts)[0]
 
     def _predict(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
@@ -297,13 +320,29 @@ class Classifier:
         texts = _check_texts(texts)
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=int), None if self.gate is None else np.zeros(0)
-        probabilities, relevance = self._scores(self._prepare(texts))
-        return self._decide(probabilities, relevance).astype(int), relevance
+        prepared = self._prepare(texts)
+        probabilities, relevance = self._scores(prepared)
+        return self._decide(probabilities, relevance, self._languages(texts, prepared)).astype(int), relevance
 
-    def _decide(self, probabilities: np.ndarray, relevance: np.ndarray | None) -> np.ndarray:
+    @staticmethod
+    def _languages(texts: Sequence[str], prepared: Sequence[str]) -> list[str | None]:
+        """The language of each text as given (of a page's main text for HTML; None where it
+        cannot be told). Not of the cleaned text: cleaning drops Cyrillic lines as credits."""
+        from .clean import looks_like_html
+        from .language import detect_language
+
+        return [detect_language(p if looks_like_html(t) else t) for t, p in zip(texts, prepared)]
+
+    def _unreadable(self, language: str | None) -> bool:
+        return self.languages is not None and language is not None and language not in self.languages
+
+    def _decide(self, probabilities: np.ndarray, relevance: np.ndarray | None,
+                languages: Sequence[str | None]) -> np.ndarray:
+        """Labels kept: score at least the threshold, relevant, and in a language the model reads."""
         chosen = probabilities >= self.thresholds
         if relevance is not None:
             chosen &= (relevance >= self.gate.threshold)[:, None]
+        chosen &= ~np.array([self._unreadable(l) for l in languages], dtype=bool)[:, None]
         return chosen
 
     def classify(self, text: str, explain: bool = False) -> Prediction:
@@ -317,15 +356,22 @@ class Classifier:
             raise ValueError("batch_size must be at least 1")
         out: list[Prediction] = []
         for start in range(0, len(texts), batch_size):
-            prepared = self._prepare(texts[start : start + batch_size])
+            batch = texts[start : start + batch_size]
+            prepared = self._prepare(batch)
             probabilities, relevance = self._scores(prepared)
-            chosen = self._decide(probabilities, relevance)
+            languages = self._languages(batch, prepared)
+            chosen = self._decide(probabilities, relevance, languages)
             for i, (text, row) in enumerate(zip(prepared, probabilities)):
                 labels = [l for l, keep in zip(self.labels, chosen[i]) if keep]
                 evidence = self._evidence(text, labels) if explain else None
                 actors = self._actors(text, labels) if explain else None
+                note = None
+                if self._unreadable(languages[i]):
+                    note = (f"written in {languages[i]!r}; this model reads {', '.join(self.languages)} only, "
+                            "so it gives no labels (the scores are shown but mean little)")
                 out.append(Prediction(labels, dict(zip(self.labels, map(float, row))), evidence,
-                                      None if relevance is None else float(relevance[i]), actors))
+                                      None if relevance is None else float(relevance[i]), actors,
+                                      languages[i], note))
         return out
 
     def _actors(self, text: str, labels: list[str]) -> dict[str, list[str]] | None:
@@ -361,7 +407,8 @@ class Classifier:
         """Constructor parameters (the embedding object is saved with the features)."""
         return {"backend": self.backend, "C": self.C, "min_df": self.min_df, "embedding_weight": self.embedding_weight,
                 "encoder": self.encoder, "encoder_layers": self.encoder_layers, "encoder_int8": self.encoder_int8,
-                "seed": self.seed, "clean": self.clean, "actors": self.actors}
+                "seed": self.seed, "clean": self.clean, "actors": self.actors,
+                "languages": None if self.languages is None else list(self.languages)}
 
     def _split_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """The fitted state as (JSON-ready dict, named arrays)."""
