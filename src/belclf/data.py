@@ -6,7 +6,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -20,13 +20,17 @@ class DataError(ValueError):
 
 
 def open_dataset(source: Any):
-    """A ``datasets.Dataset`` from a path (JSONL, JSON, CSV, Parquet, a saved dataset) or a dataset.
+    """A ``datasets.Dataset`` from a path (JSONL, JSON, CSV, Parquet, a saved dataset), a dataset,
+    a pandas ``DataFrame`` or a list of dicts (one per row).
 
     A ``DatasetDict`` is flattened, its split names going to a ``split`` column.
     """
     datasets = require("datasets", "train", "Reading training data")
 
     datasets.disable_progress_bars()
+    in_memory = _in_memory(source, datasets)
+    if in_memory is not None:
+        return in_memory
     if isinstance(source, datasets.DatasetDict):
         parts = [d.add_column("split", [name] * len(d)) if "split" not in d.column_names else d
                  for name, d in source.items()]
@@ -52,6 +56,25 @@ def open_dataset(source: Any):
                                      cache_dir=_scratch_cache())
     except Exception as exc:  # the builders raise many types; the user needs the file name
         raise DataError(f"{path}: cannot be read as {builder}: {exc}") from exc
+
+
+def _in_memory(source: Any, datasets: Any):
+    """A ``Dataset`` of rows held in memory (a pandas DataFrame, a list of dicts); None for anything else."""
+    try:
+        if type(source).__module__.split(".")[0] == "pandas" and hasattr(source, "columns"):
+            return datasets.Dataset.from_pandas(source, preserve_index=False)
+        if isinstance(source, (list, tuple)):
+            bad = next((i for i, row in enumerate(source) if not isinstance(row, Mapping)), None)
+            if bad is not None:
+                raise DataError(f"row {bad + 1}: a {type(source[bad]).__name__}, not a dict such as "
+                                '{"text": "...", "labels": ["..."]}')
+            columns = list(dict.fromkeys(key for row in source for key in row))
+            return datasets.Dataset.from_dict({c: [row.get(c) for row in source] for c in columns})
+    except (TypeError, ValueError, ArithmeticError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        if isinstance(exc, DataError):
+            raise
+        raise DataError(f"in-memory data: a column mixes kinds of values ({exc})") from exc
+    return None
 
 
 def _scratch_cache() -> str:

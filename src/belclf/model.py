@@ -192,20 +192,33 @@ class Classifier:
             start += feature.dim
         return None, 0
 
-    def _fit_head(self, X: Any, column: np.ndarray, name: str, C: float) -> tuple[np.ndarray, float, list[float]]:
-        """One balanced logistic regression and its Platt calibration on 5-fold held-out scores."""
+    @staticmethod
+    def _n_folds(column: np.ndarray) -> int:
+        return min(5, int(min(column.sum(), len(column) - column.sum())))
+
+    def _fit_head(self, X: Any, column: np.ndarray, name: str, C: float,
+                  bar: Any) -> tuple[np.ndarray, float, list[float]]:
+        """One balanced logistic regression and its Platt calibration on 5-fold held-out scores
+        (``bar``, a tqdm bar, advances once per fold and once for the final fit)."""
         LogisticRegression = require("sklearn.linear_model", "train", "Training").LogisticRegression
         selection = require("sklearn.model_selection", "train", "Training")
+        clone = require("sklearn.base", "train", "Training").clone
         if column.min() == column.max():
             raise ValueError(f"{name!r} has no {'negative' if column.min() else 'positive'} examples")
         # Tight tolerances: a solver stopped early stops at a point that depends on the CPU's float
         # order (a 1e-4 tolerance moved probabilities by up to 9e-4 between two machines).
         head = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", random_state=self.seed, tol=1e-6)
-        folds = selection.StratifiedKFold(n_splits=min(5, int(min(column.sum(), len(column) - column.sum()))),
-                                          shuffle=True, random_state=self.seed)
-        held_out = selection.cross_val_predict(head, X, column, cv=folds, method="decision_function")
+        folds = selection.StratifiedKFold(n_splits=self._n_folds(column), shuffle=True, random_state=self.seed)
+        held_out = np.zeros(len(column))
+        # what cross_val_predict does, fold by fold, so that a progress bar can follow
+        for k, (train, test) in enumerate(folds.split(np.zeros(len(column)), column)):
+            bar.set_postfix_str(f"{name}, fold {k + 1}/{folds.n_splits}", refresh=False)
+            held_out[test] = clone(head).fit(X[train], column[train]).decision_function(X[test])
+            bar.update()
         platt = LogisticRegression(C=1e4, solver="lbfgs", tol=1e-10, max_iter=1000).fit(held_out[:, None], column)
+        bar.set_postfix_str(f"{name}, all folds", refresh=False)
         head.fit(X, column)
+        bar.update()
         return head.coef_.ravel(), float(head.intercept_[0]), [float(platt.coef_[0, 0]), float(platt.intercept_[0])]
 
     def fit(
@@ -216,6 +229,7 @@ class Classifier:
         dev_y: np.ndarray | None = None,
         relevant: Sequence[bool] | None = None,
         dev_relevant: Sequence[bool] | None = None,
+        progress: bool = False,
     ) -> "Classifier":
         """Fit on ``texts`` with a 0/1 matrix ``y`` (texts x labels).
 
@@ -227,8 +241,11 @@ class Classifier:
         when it holds both values: below the gate's threshold a text gets no labels (its
         scores are still reported). The gate's threshold is the one that best finds the
         irrelevant dev texts (F1), or 0.5 without a development set.
+
+        ``progress`` shows bars on standard error: the encoder's batches, each head's folds.
         """
         from scipy import sparse
+        from tqdm import tqdm
 
         y = np.asarray(y, dtype=int)
         if y.shape != (len(texts), len(self.labels)):
@@ -237,6 +254,7 @@ class Classifier:
         prepared = self._prepare(texts)
         self._check_languages(texts, prepared)
         self._fit_features(prepared)
+        self._show_progress(progress)
         X = sparse.hstack([sparse.csr_matrix(b) for b in self._blocks(prepared)], format="csr")
         # Actor features speak to who deals with whom: the direction heads and the gate read them,
         # the theme heads do not (their weights there stay 0).
@@ -247,11 +265,14 @@ class Classifier:
         if actors is not None:
             without[first : first + actors.dim] = False
         heads = []
+        columns = [y[:, j] for j in range(len(self.labels))] + ([] if relevant.all() else [relevant.astype(int)])
+        bar = tqdm(total=sum(self._n_folds(c) + 1 for c in columns if c.min() != c.max()), unit="fit",
+                   desc="heads", disable=not progress)
         for j, label in enumerate(self.labels):
             if actors is None or direction_bloc(label, actors.dictionary) is not None:
-                heads.append(self._fit_head(X, y[:, j], label, self.C))
+                heads.append(self._fit_head(X, y[:, j], label, self.C, bar))
             else:
-                coef, intercept, calibration = self._fit_head(X[:, without], y[:, j], label, self.C)
+                coef, intercept, calibration = self._fit_head(X[:, without], y[:, j], label, self.C, bar)
                 full = np.zeros(X.shape[1])
                 full[without] = coef
                 heads.append((full, intercept, calibration))
@@ -260,8 +281,9 @@ class Classifier:
         self.calibration = np.asarray([h[2] for h in heads], dtype=np.float64)
         self.gate = None
         if not relevant.all():
-            coef, intercept, calibration = self._fit_head(X, relevant.astype(int), "relevance", self.C)
+            coef, intercept, calibration = self._fit_head(X, relevant.astype(int), "relevance", self.C, bar)
             self.gate = Gate(coef, intercept, np.asarray(calibration), 0.5)
+        bar.close()
         self.thresholds = np.full(len(self.labels), 0.5)
         if dev_texts is not None and dev_y is not None and len(dev_texts):
             probabilities, relevance = self._scores(self._prepare(_check_texts(dev_texts)))
@@ -272,7 +294,14 @@ class Classifier:
                                         for j in range(len(self.labels))])
             if self.gate is not None and not dev_relevant.all():
                 self.gate.threshold = 1.0 - best_threshold(1.0 - relevance, ~dev_relevant)
+        self._show_progress(False)
         return self
+
+    def _show_progress(self, on: bool) -> None:
+        """Turn the encoder's progress bar on or off (on while training, off for predictions)."""
+        for feature in self.features:
+            if feature.kind == "transformer":
+                feature.progress = on
 
     def _check_languages(self, texts: Sequence[str], prepared: Sequence[str]) -> None:
         """Refuse training texts mostly in languages the model would then refuse to label."""
