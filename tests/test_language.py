@@ -127,3 +127,5 @@ def test_classify_command_prints_the_language(tmp_path):
                             capture_output=True, text=True)
     row = json.loads(result.stdout)
     assert result.returncode == 0 and row["language"] == "de" and row["labels"] == [] and "reads en only" in row["note"]
+    result = subprocess.run([sys.executable, "-m", "belclf.cli", "classify"], input=GERMAN, capture_output=True, text=True)
+    assert result.returncode == 0 and "note: written in 'de'; this model reads en only" in result.stdout

@@ -29,6 +29,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
         else:
             scores = " ".join(f"{l}={prediction.scores[l]:.2f}" for l in model.labels)
             print(f"{name}\t{','.join(prediction.labels) or '-'}\t{scores}")
+            if prediction.note:
+                print(f"    note: {prediction.note}")
             for label, items in (prediction.evidence or {}).items():
                 for item in items:
                     print(f"    {label} {item.score:.2f}: {item.sentence}")
