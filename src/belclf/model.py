@@ -437,7 +437,7 @@ class Classifier:
         return {"backend": self.backend, "C": self.C, "min_df": self.min_df, "embedding_weight": self.embedding_weight,
                 "encoder": self.encoder, "encoder_layers": self.encoder_layers, "encoder_int8": self.encoder_int8,
                 "seed": self.seed, "clean": self.clean, "actors": self.actors,
-                "languages": None if self.languages is None else list(self.languages)}
+                "languages": self.languages}
 
     def _split_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """The fitted state as (JSON-ready dict, named arrays)."""
