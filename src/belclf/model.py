@@ -267,7 +267,7 @@ class Classifier:
         heads = []
         columns = [y[:, j] for j in range(len(self.labels))] + ([] if relevant.all() else [relevant.astype(int)])
         bar = tqdm(total=sum(self._n_folds(c) + 1 for c in columns if c.min() != c.max()), unit="fit",
-                   desc="heads", disable=not progress)
+                   desc="heads", disable=not progress, mininterval=0, miniters=1)  # a fit is slow: show each
         for j, label in enumerate(self.labels):
             if actors is None or direction_bloc(label, actors.dictionary) is not None:
                 heads.append(self._fit_head(X, y[:, j], label, self.C, bar))
