@@ -243,6 +243,7 @@ class Classifier:
         irrelevant dev texts (F1), or 0.5 without a development set.
 
         ``progress`` shows bars on standard error: the encoder's batches, each head's folds.
+        Training texts mostly in languages outside ``languages`` are refused (ValueError).
         """
         from scipy import sparse
         from tqdm import tqdm
