@@ -5,7 +5,7 @@ relations ("foreign_relations": either direction), and is it about the economy o
 ("money": either of those themes). The labels are derived from the project's corpus, so
 the bundled model, mapped to the same scheme, can be compared on the same test split.
 
-    python examples/retrain_custom.py [--out out/custom-model]
+    python examples/retrain_custom.py [--out out/custom-model] [--force]
 """
 import argparse
 import json
@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 parser = argparse.ArgumentParser()
 parser.add_argument("--corpus", default=str(ROOT / "training/data/corpus.jsonl"))
 parser.add_argument("--out", default="out/custom-model")
+parser.add_argument("--force", action="store_true", help="replace a model already at --out")
 args = parser.parse_args()
 
 
@@ -38,7 +39,7 @@ data.parent.mkdir(parents=True, exist_ok=True)
 data.write_text("".join(json.dumps({"text": d["text"], "labels": custom(d["labels"]), "split": d["split"]}) + "\n"
                         for d in docs), encoding="utf-8")
 
-model = belclf.train(data, ["foreign_relations", "money"], output=args.out)
+model = belclf.train(data, ["foreign_relations", "money"], output=args.out, overwrite=args.force)
 test = [d for d in docs if d["split"] == "test"]
 truth = np.array([[int(l in custom(d["labels"])) for l in model.labels] for d in test])
 texts = [d["text"] for d in test]

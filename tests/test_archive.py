@@ -172,7 +172,7 @@ def test_blank_jsonl_lines_are_skipped_and_an_empty_table_warns_but_writes_a_hea
     with pytest.warns(UserWarning, match="holds no inputs"):
         label_archive(empty, tmp_path / "o.csv", progress=False)
     header = (tmp_path / "o.csv").read_text().splitlines()
-    assert len(header) == 1 and header[0].startswith("id,date,labels,relevance,error,note,model,score_security")
+    assert len(header) == 1 and header[0].startswith("id,date,labels,relevance,language,error,note,model,score_security")
 
 
 def test_date_column_values_are_normalised():

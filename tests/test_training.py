@@ -47,7 +47,7 @@ def test_a_failed_training_run_leaves_the_previous_model_untouched(custom_data, 
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     bad = write_jsonl(tmp_path / "bad.jsonl", [{"text": "only one label here", "labels": ["x"]}])
     with pytest.raises(DataError):
-        belclf.train(bad, output=out)
+        belclf.train(bad, output=out, overwrite=True)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 

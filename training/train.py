@@ -38,7 +38,8 @@ def main() -> None:
     from seeds import load_seeds
 
     for tier in args.tiers:
-        classifier = belclf.train(args.data, list(belclf.LABELS), output=args.models / tier, seed=0, **TIERS[tier])
+        classifier = belclf.train(args.data, list(belclf.LABELS), output=args.models / tier, overwrite=True, seed=0,
+                                  **TIERS[tier])
         line = [f"{tier:<8}"] + [f"{s} macro F1 {m['macro_f1']:.3f}" for s, m in classifier.card["metrics"].items()]
         seeds = load_seeds(classifier.labels)
         if seeds:

@@ -10,7 +10,7 @@ import os
 import threading
 from typing import Any, Sequence
 
-from . import actors
+from . import actors, models
 from .clean import clean
 from .model import Classifier, ModelError
 from .prediction import DIRECTIONS, LABELS, THEMES, Evidence, Prediction

@@ -190,14 +190,15 @@ def _label_batch(batch: list[Item], explain: bool = False, model_name: str = "")
     rows = []
     for i, (ident, text, error, date, note) in enumerate(batch):
         row: dict[str, Any] = {"id": ident, "date": date or dates.get(i), "labels": [], "scores": {},
-                               "relevance": None}
+                               "relevance": None, "language": None, "note": None}
         if i in predictions:
             result = predictions[i].to_dict()
-            row.update(labels=result["labels"], scores=result["scores"], relevance=result["relevance"])
+            row.update({key: result[key] for key in ("labels", "scores", "relevance", "language", "note")})
             if explain:
                 row["evidence"] = result.get("evidence", {})
                 row["actors"] = result.get("actors") or {}
-        row.update(error=error, note=note, model=model_name)
+        notes = [n for n in (note, row["note"]) if n]  # the file's (its encoding) and the model's (its language)
+        row.update(error=error, note="; ".join(notes) or None, model=model_name)
         rows.append(row)
     return rows
 
@@ -348,7 +349,7 @@ _NESTED = ("evidence", "actors")
 
 def _schema(labels: list[str], explain: bool) -> dict[str, type]:
     """The columns of a CSV or Parquet output; JSONL rows keep lists and dicts as they are."""
-    schema: dict[str, type] = {"id": str, "date": str, "labels": str, "relevance": float, "error": str,
+    schema: dict[str, type] = {"id": str, "date": str, "labels": str, "relevance": float, "language": str, "error": str,
                                "note": str, "model": str}
     schema.update({f"score_{l}": float for l in labels})
     schema.update({k: str for k in _NESTED} if explain else {})
@@ -356,7 +357,7 @@ def _schema(labels: list[str], explain: bool) -> dict[str, type]:
 
 
 def _flat(row: dict, labels: list[str]) -> dict:
-    flat = {k: row.get(k) for k in ("id", "date", "relevance", "error", "note", "model")}
+    flat = {k: row.get(k) for k in ("id", "date", "relevance", "language", "error", "note", "model")}
     flat["labels"] = ";".join(row["labels"])
     flat.update({f"score_{l}": row["scores"].get(l) for l in labels})
     flat.update({k: json.dumps(row[k], ensure_ascii=False) for k in _NESTED if k in row})
@@ -366,7 +367,7 @@ def _flat(row: dict, labels: list[str]) -> dict:
 def _nested(flat: dict) -> dict:
     """A row of a CSV or Parquet output as ``label_archive`` made it (the inverse of ``_flat``)."""
     row: dict[str, Any] = {k: (flat.get(k) if flat.get(k) != "" else None)
-                           for k in ("id", "date", "relevance", "error", "note", "model")}
+                           for k in ("id", "date", "relevance", "language", "error", "note", "model")}
     row["relevance"] = None if row["relevance"] is None else float(row["relevance"])
     row["labels"] = [l for l in (flat.get("labels") or "").split(";") if l]
     row["scores"] = {k[len("score_"):]: float(v) for k, v in flat.items()

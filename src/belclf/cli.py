@@ -52,20 +52,41 @@ def cmd_classify(args: argparse.Namespace) -> int:
         else:
             scores = " ".join(f"{l}={prediction.scores[l]:.2f}" for l in model.labels)
             print(f"{name}\t{','.join(prediction.labels) or '-'}\t{scores}")
+            if prediction.note:
+                print(f"    note: {prediction.note}")
             for label, items in (prediction.evidence or {}).items():
                 for item in items:
                     print(f"    {label} {item.score:.2f}: {item.sentence}")
     return 1 if failed else 0
 
 
+# `belclf train` options that set a Classifier parameter of the same name (None: not given)
+TRAIN_PARAMS = ("backend", "C", "min_df", "embedding_weight", "encoder", "encoder_layers", "encoder_int8", "clean",
+                "actors", "languages", "seed")
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     import belclf
 
+    from .models import tier_params
+
     labels = [l.strip() for l in args.labels.split(",")] if args.labels else None
-    classifier = belclf.train(
-        args.data, labels, backend=args.backend, output=args.out, seed=args.seed, min_positives=args.min_positives,
-        text_column=args.text_column, label_column=args.label_column, actors=args.actors or True,
-    )
+    params = tier_params(args.tier) if args.tier else {}
+    params.update({name: getattr(args, name) for name in TRAIN_PARAMS if getattr(args, name) is not None})
+    params.setdefault("backend", "tfidf")
+    if isinstance(params.get("languages"), str):  # "en,de", or "any" for None
+        params["languages"] = None if params["languages"] == "any" else [l.strip() for l in params["languages"].split(",")]
+    shown = " ".join(f"{k}={v}" for k, v in params.items())
+    print(f"training with {shown}" + (f" (tier {args.tier}, then the options given)" if args.tier else ""),
+          file=sys.stderr)
+    try:
+        classifier = belclf.train(
+            args.data, labels, output=args.out, overwrite=args.force, min_positives=args.min_positives,
+            text_column=args.text_column, label_column=args.label_column, progress=not args.quiet, **params,
+        )
+    except FileExistsError as exc:  # a usage error: nothing was trained
+        print(f"belclf train: error: {exc}", file=sys.stderr)
+        return 2
     from .metrics import format_report
 
     for split, report in classifier.card["metrics"].items():
@@ -176,12 +197,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data", help="labelled data: columns text, labels and optionally split")
     p.add_argument("--out", required=True, help="directory to save the model to")
     p.add_argument("--labels", help="comma-separated labels to learn (default: those in the data)")
-    p.add_argument("--backend", default="tfidf",
-                   help="feature blocks joined by '+': tfidf, static, transformer (default: tfidf)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--force", action="store_true", help="replace a model already at --out")
     p.add_argument("--min-positives", type=int, default=5, help="fewest positive training texts per label")
-    p.add_argument("--actors", help="an actor dictionary of your own (JSON) to merge into the bundled one")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
     column_options(p)
+    g = p.add_argument_group("model settings", "Classifier parameters (see help(belclf.Classifier)). Each option "
+                             "given overrides --tier's setting; without --tier, the Classifier's defaults apply.")
+    from .models import TIERS
+
+    g.add_argument("--tier", choices=list(TIERS),
+                   help="start from the settings a bundled tier was trained with (read from its model.json); "
+                        "'belclf train training/data/corpus.jsonl --tier tfidf' rebuilds that tier")
+    g.add_argument("--backend", help="feature blocks joined by '+': tfidf, static, transformer (default: tfidf)")
+    g.add_argument("--C", type=float, help="inverse regularisation of each label's logistic regression (default: 10)")
+    g.add_argument("--min-df", type=int, help="fewest training texts a TF-IDF term must occur in (default: 2)")
+    g.add_argument("--embedding-weight", type=float, help="scale of the static or transformer block (default: 1)")
+    g.add_argument("--encoder", help="local encoder folder for the transformer backend (default: all-MiniLM-L6-v2)")
+    g.add_argument("--encoder-layers", type=int, help="use only the encoder's first N layers (default: all)")
+    g.add_argument("--encoder-int8", action=argparse.BooleanOptionalAction, default=None,
+                   help="int8 encoder: faster (default: off)")
+    g.add_argument("--clean", action=argparse.BooleanOptionalAction, default=None,
+                   help="apply belclf.clean to texts before featurising (default: on)")
+    g.add_argument("--actors", metavar="PATH", help="an actor dictionary of your own (JSON) to merge into the bundled one")
+    g.add_argument("--no-actors", dest="actors", action="store_const", const=False, help="no actor features")
+    g.add_argument("--languages", help="languages the model reads, e.g. 'en' or 'en,de'; 'any' to label every text "
+                                       "(default: en)")
+    g.add_argument("--seed", type=int, help="seed of the split, folds and solvers (default: 0)")
     p.set_defaults(func=cmd_train)
 
     p = command("evaluate", "precision, recall and F1 of a model on labelled data")

@@ -5,7 +5,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -26,7 +26,8 @@ _BOOLEANS = {"true": True, "false": False, "1": True, "0": False, "": None}
 
 
 def rows_of(source: Any) -> tuple[str, list[str], list[dict]]:
-    """``(name, columns, rows)`` of training data: a table path (see ``belclf.tables``) or a ``datasets`` dataset.
+    """``(name, columns, rows)`` of training data: a table path (see ``belclf.tables``), a ``datasets``
+    dataset, a pandas ``DataFrame`` or a list of dicts (one per row).
 
     A ``DatasetDict`` is flattened, its split names going to a ``split`` column.
     """
@@ -36,8 +37,17 @@ def rows_of(source: Any) -> tuple[str, list[str], list[dict]]:
         rows = [row if "split" in row else {**row, "split": name} for name, part in source.items()
                 for row in part.to_list()]
         return "dataset", list(dict.fromkeys(c for cs in source.column_names.values() for c in cs + ["split"])), rows
+    if type(source).__module__.split(".")[0] == "pandas" and hasattr(source, "columns"):  # a DataFrame
+        return "DataFrame", [str(c) for c in source.columns], source.to_dict("records")
+    if isinstance(source, (list, tuple)):  # rows held in memory, one dict each
+        bad = next((i for i, row in enumerate(source) if not isinstance(row, Mapping)), None)
+        if bad is not None:
+            raise DataError(f"row {bad + 1}: a {type(source[bad]).__name__}, not a dict such as "
+                            '{"text": "...", "labels": ["..."]}')
+        return "in-memory data", list(dict.fromkeys(key for row in source for key in row)), [dict(r) for r in source]
     if not isinstance(source, (str, os.PathLike)):
-        raise TypeError(f"expected a path or a datasets dataset, got {type(source).__name__}")
+        raise TypeError(f"expected a path, a datasets dataset, a pandas DataFrame or a list of dicts, "
+                        f"got {type(source).__name__}")
     try:
         columns, rows = tables.read_table(source)
     except (ValueError, FileNotFoundError) as exc:

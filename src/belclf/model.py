@@ -97,6 +97,11 @@ class Classifier:
             and other actors, and who appears with whom, sentence by sentence): ``True`` for the
             bundled dictionary, a path to merge a dictionary of one's own into it (saved with
             the model), ``False`` for none.
+        languages: ISO 639-1 codes of the languages the model reads (the bundled models read
+            English). A text detected to be mostly in another language gets no labels and a
+            ``note`` saying why (its scores are still reported, but mean little); a text too
+            short to tell is labelled as usual. None: label every text. Either way each
+            prediction reports the detected ``language`` (``belclf.language``).
     """
 
     def __init__(
@@ -113,12 +118,15 @@ class Classifier:
         seed: int = 0,
         clean: bool = True,
         actors: bool | str = True,
+        languages: Sequence[str] | None = ("en",),
     ) -> None:
         parts = backend.split("+")
         if not parts or any(p not in FEATURE_KINDS for p in parts) or len(set(parts)) != len(parts):
             raise ValueError(f"backend must join distinct parts of {FEATURE_KINDS} with '+', not {backend!r}")
         if len(set(labels)) != len(labels) or not labels:
             raise ValueError(f"labels must be distinct and non-empty: {list(labels)}")
+        if isinstance(languages, str):
+            raise TypeError(f"languages must be a sequence of codes such as ('en',), not the str {languages!r}")
         self.labels = list(labels)
         self.backend = backend
         self.C = C
@@ -131,6 +139,7 @@ class Classifier:
         self.seed = seed
         self.clean = clean
         self.actors = actors
+        self.languages = languages
         self.features: list[Any] = []
         self.coef: np.ndarray | None = None
         self.intercept: np.ndarray | None = None
@@ -187,20 +196,33 @@ class Classifier:
             start += feature.dim
         return None, 0
 
-    def _fit_head(self, X: Any, column: np.ndarray, name: str, C: float) -> tuple[np.ndarray, float, list[float]]:
-        """One balanced logistic regression and its Platt calibration on 5-fold held-out scores."""
+    @staticmethod
+    def _n_folds(column: np.ndarray) -> int:
+        return min(5, int(min(column.sum(), len(column) - column.sum())))
+
+    def _fit_head(self, X: Any, column: np.ndarray, name: str, C: float,
+                  bar: Any) -> tuple[np.ndarray, float, list[float]]:
+        """One balanced logistic regression and its Platt calibration on 5-fold held-out scores
+        (``bar``, a tqdm bar, advances once per fold and once for the final fit)."""
         LogisticRegression = require("sklearn.linear_model", "train", "Training").LogisticRegression
         selection = require("sklearn.model_selection", "train", "Training")
+        clone = require("sklearn.base", "train", "Training").clone
         if column.min() == column.max():
             raise ValueError(f"{name!r} has no {'negative' if column.min() else 'positive'} examples")
         # Tight tolerances: a solver stopped early stops at a point that depends on the CPU's float
         # order (a 1e-4 tolerance moved probabilities by up to 9e-4 between two machines).
         head = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", random_state=self.seed, tol=1e-6)
-        folds = selection.StratifiedKFold(n_splits=min(5, int(min(column.sum(), len(column) - column.sum()))),
-                                          shuffle=True, random_state=self.seed)
-        held_out = selection.cross_val_predict(head, X, column, cv=folds, method="decision_function")
+        folds = selection.StratifiedKFold(n_splits=self._n_folds(column), shuffle=True, random_state=self.seed)
+        held_out = np.zeros(len(column))
+        # what cross_val_predict does, fold by fold, so that a progress bar can follow
+        for k, (train, test) in enumerate(folds.split(np.zeros(len(column)), column)):
+            bar.set_postfix_str(f"{name}, fold {k + 1}/{folds.n_splits}", refresh=False)
+            held_out[test] = clone(head).fit(X[train], column[train]).decision_function(X[test])
+            bar.update()
         platt = LogisticRegression(C=1e4, solver="lbfgs", tol=1e-10, max_iter=1000).fit(held_out[:, None], column)
+        bar.set_postfix_str(f"{name}, all folds", refresh=False)
         head.fit(X, column)
+        bar.update()
         return head.coef_.ravel(), float(head.intercept_[0]), [float(platt.coef_[0, 0]), float(platt.intercept_[0])]
 
     def fit(
@@ -211,6 +233,7 @@ class Classifier:
         dev_y: np.ndarray | None = None,
         relevant: Sequence[bool] | None = None,
         dev_relevant: Sequence[bool] | None = None,
+        progress: bool = False,
     ) -> "Classifier":
         """Fit on ``texts`` with a 0/1 matrix ``y`` (texts x labels).
 
@@ -222,15 +245,21 @@ class Classifier:
         when it holds both values: below the gate's threshold a text gets no labels (its
         scores are still reported). The gate's threshold is the one that best finds the
         irrelevant dev texts (F1), or 0.5 without a development set.
+
+        ``progress`` shows bars on standard error: the encoder's batches, each head's folds.
+        Training texts mostly in languages outside ``languages`` are refused (ValueError).
         """
         from scipy import sparse
+        from tqdm import tqdm
 
         y = np.asarray(y, dtype=int)
         if y.shape != (len(texts), len(self.labels)):
             raise ValueError(f"y must have shape ({len(texts)}, {len(self.labels)}), not {y.shape}")
         relevant = np.ones(len(texts), bool) if relevant is None else np.asarray(relevant, dtype=bool)
         prepared = self._prepare(texts)
+        self._check_languages(texts, prepared)
         self._fit_features(prepared)
+        self._show_progress(progress)
         X = sparse.hstack([b.to_scipy() if isinstance(b, SparseRows) else sparse.csr_matrix(b)
                            for b in self._blocks(prepared)], format="csr")
         # Actor features speak to who deals with whom: the direction heads and the gate read them,
@@ -242,11 +271,14 @@ class Classifier:
         if actors is not None:
             without[first : first + actors.dim] = False
         heads = []
+        columns = [y[:, j] for j in range(len(self.labels))] + ([] if relevant.all() else [relevant.astype(int)])
+        bar = tqdm(total=sum(self._n_folds(c) + 1 for c in columns if c.min() != c.max()), unit="fit",
+                   desc="heads", disable=not progress, mininterval=0, miniters=1)  # a fit is slow: show each
         for j, label in enumerate(self.labels):
             if actors is None or direction_bloc(label, actors.dictionary) is not None:
-                heads.append(self._fit_head(X, y[:, j], label, self.C))
+                heads.append(self._fit_head(X, y[:, j], label, self.C, bar))
             else:
-                coef, intercept, calibration = self._fit_head(X[:, without], y[:, j], label, self.C)
+                coef, intercept, calibration = self._fit_head(X[:, without], y[:, j], label, self.C, bar)
                 full = np.zeros(X.shape[1])
                 full[without] = coef
                 heads.append((full, intercept, calibration))
@@ -255,8 +287,9 @@ class Classifier:
         self.calibration = np.asarray([h[2] for h in heads], dtype=np.float64)
         self.gate = None
         if not relevant.all():
-            coef, intercept, calibration = self._fit_head(X, relevant.astype(int), "relevance", self.C)
+            coef, intercept, calibration = self._fit_head(X, relevant.astype(int), "relevance", self.C, bar)
             self.gate = Gate(coef, intercept, np.asarray(calibration), 0.5)
+        bar.close()
         self.thresholds = np.full(len(self.labels), 0.5)
         if dev_texts is not None and dev_y is not None and len(dev_texts):
             probabilities, relevance = self._scores(self._prepare(_check_texts(dev_texts)))
@@ -267,7 +300,26 @@ class Classifier:
                                         for j in range(len(self.labels))])
             if self.gate is not None and not dev_relevant.all():
                 self.gate.threshold = 1.0 - best_threshold(1.0 - relevance, ~dev_relevant)
+        self._show_progress(False)
         return self
+
+    def _show_progress(self, on: bool) -> None:
+        """Turn the encoder's progress bar on or off (on while training, off for predictions)."""
+        for feature in self.features:
+            if feature.kind == "transformer":
+                feature.progress = on
+
+    def _check_languages(self, texts: Sequence[str], prepared: Sequence[str]) -> None:
+        """Refuse training texts mostly in languages the model would then refuse to label."""
+        if self.languages is None:
+            return
+        found = [l for l in self._languages(texts, prepared) if l is not None]
+        others = [l for l in found if l not in self.languages]
+        if 2 * len(others) > len(found):
+            common = max(set(others), key=others.count)
+            raise ValueError(f"{len(others)} of {len(found)} training texts are not in {list(self.languages)} "
+                             f"(most often {common!r}): the model would label none of them; pass "
+                             f"languages=[{common!r}] (CLI: --languages {common}), or None to read any language")
 
     # ----------------------------------------------------------------- predicting
     def _scores(self, prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
@@ -314,7 +366,8 @@ class Classifier:
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         """0/1 matrix (texts x labels): each probability against its label's threshold, and
-        no label at all for a text below the relevance gate's threshold."""
+        no label at all for a text below the relevance gate's threshold or in a language the
+        model does not read (see ``languages``): the same labels as ``classify_many``."""
         return self._predict(texts)[0]
 
     def _predict(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
@@ -322,13 +375,29 @@ class Classifier:
         texts = _check_texts(texts)
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=int), None if self.gate is None else np.zeros(0)
-        probabilities, relevance = self._scores(self._prepare(texts))
-        return self._decide(probabilities, relevance).astype(int), relevance
+        prepared = self._prepare(texts)
+        probabilities, relevance = self._scores(prepared)
+        return self._decide(probabilities, relevance, self._languages(texts, prepared)).astype(int), relevance
 
-    def _decide(self, probabilities: np.ndarray, relevance: np.ndarray | None) -> np.ndarray:
+    @staticmethod
+    def _languages(texts: Sequence[str], prepared: Sequence[str]) -> list[str | None]:
+        """The language of each text as given (of a page's main text for HTML; None where it
+        cannot be told). Not of the cleaned text: cleaning drops Cyrillic lines as credits."""
+        from .clean import looks_like_html
+        from .language import detect_language
+
+        return [detect_language(p if looks_like_html(t) else t) for t, p in zip(texts, prepared)]
+
+    def _unreadable(self, language: str | None) -> bool:
+        return self.languages is not None and language is not None and language not in self.languages
+
+    def _decide(self, probabilities: np.ndarray, relevance: np.ndarray | None,
+                languages: Sequence[str | None]) -> np.ndarray:
+        """Labels kept: score at least the threshold, relevant, and in a language the model reads."""
         chosen = probabilities >= self.thresholds
         if relevance is not None:
             chosen &= (relevance >= self.gate.threshold)[:, None]
+        chosen &= ~np.array([self._unreadable(l) for l in languages], dtype=bool)[:, None]
         return chosen
 
     def classify(self, text: str, explain: bool = False) -> Prediction:
@@ -342,15 +411,22 @@ class Classifier:
             raise ValueError("batch_size must be at least 1")
         out: list[Prediction] = []
         for start in range(0, len(texts), batch_size):
-            prepared = self._prepare(texts[start : start + batch_size])
+            batch = texts[start : start + batch_size]
+            prepared = self._prepare(batch)
             probabilities, relevance = self._scores(prepared)
-            chosen = self._decide(probabilities, relevance)
+            languages = self._languages(batch, prepared)
+            chosen = self._decide(probabilities, relevance, languages)
             for i, (text, row) in enumerate(zip(prepared, probabilities)):
                 labels = [l for l, keep in zip(self.labels, chosen[i]) if keep]
                 evidence = self._evidence(text, labels) if explain else None
                 actors = self._actors(text, labels) if explain else None
+                note = None
+                if self._unreadable(languages[i]):
+                    note = (f"written in {languages[i]!r}; this model reads {', '.join(self.languages)} only, "
+                            "so it gives no labels (the scores are shown but mean little)")
                 out.append(Prediction(labels, dict(zip(self.labels, map(float, row))), evidence,
-                                      None if relevance is None else float(relevance[i]), actors))
+                                      None if relevance is None else float(relevance[i]), actors,
+                                      languages[i], note))
         return out
 
     def _actors(self, text: str, labels: list[str]) -> dict[str, list[str]] | None:
@@ -386,7 +462,8 @@ class Classifier:
         """Constructor parameters (the embedding object is saved with the features)."""
         return {"backend": self.backend, "C": self.C, "min_df": self.min_df, "embedding_weight": self.embedding_weight,
                 "encoder": self.encoder, "encoder_layers": self.encoder_layers, "encoder_int8": self.encoder_int8,
-                "seed": self.seed, "clean": self.clean, "actors": self.actors}
+                "seed": self.seed, "clean": self.clean, "actors": self.actors,
+                "languages": self.languages}
 
     def _split_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """The fitted state as (JSON-ready dict, named arrays)."""

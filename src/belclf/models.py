@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from .features import StaticEmbedding
 
@@ -84,3 +86,14 @@ def embedding_sha256(embedding: StaticEmbedding) -> str:
     digest.update(embedding.scales.tobytes())
     digest.update(embedding.tokenizer_json.encode("utf-8"))
     return digest.hexdigest()
+
+
+def tier_params(name_or_path: str) -> dict[str, Any]:
+    """The ``Classifier`` parameters a bundled tier (or a saved model folder) was trained with,
+    read from its ``model.json``: ``belclf.train(data, **tier_params("tfidf"))`` trains the same way."""
+    from .model import STATE_FILE, ModelError
+
+    path = resolve(name_or_path) / STATE_FILE
+    if not path.is_file():
+        raise ModelError(f"{path.parent} is not a belclf model: {STATE_FILE} is missing")
+    return dict(json.loads(path.read_text(encoding="utf-8"))["params"])

@@ -30,6 +30,10 @@ class Prediction:
             empty, whatever the scores: a text not about Belarus gets no theme and no direction.
         actors: per predicted direction, the actors of its side found in the text, e.g.
             ``{"minsk_west": ["Angela Merkel", "European Union"]}`` (only when evidence is asked for).
+        language: ISO 639-1 code of the language most of the text is written in, e.g. ``"en"``,
+            ``"de"``; None when the text is too short or mixed to tell (``belclf.language``).
+        note: why ``labels`` is empty beyond the scores, when the model knows: a text in a
+            language the model does not read gets no labels and says so here.
     """
 
     labels: list[str]
@@ -37,6 +41,8 @@ class Prediction:
     evidence: dict[str, list[Evidence]] | None = field(default=None)
     relevance: float | None = field(default=None)
     actors: dict[str, list[str]] | None = field(default=None)
+    language: str | None = field(default=None)
+    note: str | None = field(default=None)
 
     @property
     def themes(self) -> list[str]:
@@ -49,13 +55,16 @@ class Prediction:
         return [label for label in self.labels if label in DIRECTIONS]
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: labels, themes, directions, scores, relevance and, if present, evidence."""
+        """A JSON-ready dict: labels, themes, directions, scores, relevance, language, note and,
+        if present, actors and evidence."""
         out: dict[str, Any] = {
             "labels": list(self.labels),
             "themes": self.themes,
             "directions": self.directions,
             "scores": {k: round(v, 4) for k, v in self.scores.items()},
             "relevance": None if self.relevance is None else round(self.relevance, 4),
+            "language": self.language,
+            "note": self.note,
         }
         if self.actors is not None:
             out["actors"] = {label: list(names) for label, names in self.actors.items()}

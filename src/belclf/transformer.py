@@ -41,6 +41,7 @@ class WindowedEncoder:
     """
 
     kind = "transformer"
+    progress = False  # a bar per batch of windows on standard error (the trainer turns it on)
 
     def __init__(
         self,
@@ -98,6 +99,9 @@ class WindowedEncoder:
                 owner.append(i)
         vectors = np.zeros((len(windows), self.dim), dtype=np.float32)
         order = np.argsort([len(w) for w in windows], kind="stable")  # similar lengths: less padding
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(windows), unit="window", desc="encoder", disable=not self.progress, leave=False)
         with torch.inference_mode():
             for start in range(0, len(order), self.batch_size):
                 chunk = order[start : start + self.batch_size]
@@ -110,6 +114,8 @@ class WindowedEncoder:
                 hidden = self.model(input_ids=ids, attention_mask=mask).last_hidden_state
                 pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
                 vectors[chunk] = torch.nn.functional.normalize(pooled, dim=1).numpy()
+                bar.update(len(chunk))
+        bar.close()
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         np.add.at(out, np.asarray(owner, dtype=int), vectors)
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
