@@ -66,7 +66,7 @@ def train(
                 metrics[split]["relevance"] = relevance_report(relevance, relevant, classifier.gate.threshold)
     classifier.card = {
         "backend": backend,
-        "params": classifier.get_params(),
+        "params": classifier.saved_params(),
         "metrics": metrics,
         "data": {"source": os.path.basename(data_.source), "sha256": data_.sha256, "counts": data_.counts()},
         "versions": _versions(),
