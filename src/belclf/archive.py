@@ -13,7 +13,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from ._optional import require
 from .clean import extractor_name, looks_like_html
@@ -158,9 +158,22 @@ def _init_worker(model: str) -> None:
 
 
 def _label_batch(batch: list[Item], explain: bool = False) -> list[dict]:
+    return _label_items(_worker_model, batch, explain)
+
+
+def _label_items(model: Any, batch: list[Item], explain: bool = False) -> list[dict]:
+    """One output row per item. Should the model fail on the batch, its texts are labelled one by
+    one and a text it fails on gets its error, so one bad input never stops a run."""
     good = [(i, text) for i, (_, text, error) in enumerate(batch) if error is None]
-    predictions = dict(zip([i for i, _ in good],
-                           _worker_model.classify_many([t for _, t in good], explain=explain)))  # type: ignore[union-attr]
+    predictions, failures = {}, {}
+    try:
+        predictions = dict(zip([i for i, _ in good], model.classify_many([t for _, t in good], explain=explain)))
+    except Exception:
+        for i, text in good:
+            try:
+                predictions[i] = model.classify(text, explain=explain)
+            except Exception as exc:
+                failures[i] = f"labelling failed: {type(exc).__name__}: {exc}"
     rows = []
     for i, (ident, text, error) in enumerate(batch):
         row: dict[str, Any] = {"id": ident, "date": find_date(text) if text else None, "labels": [], "scores": {},
@@ -171,9 +184,31 @@ def _label_batch(batch: list[Item], explain: bool = False) -> list[dict]:
             if explain:
                 row["evidence"] = result.get("evidence", {})
                 row["actors"] = result.get("actors") or {}
-        row["error"] = error
+        row["error"] = failures.get(i, error)
         rows.append(row)
     return rows
+
+
+def label_records(model: Any, ids: Iterable[Any], values: Iterable[Any]) -> list[dict]:
+    """Flat output rows, one per input, with the columns of ``table_columns(model.labels)``: the
+    rows ``label_archive`` writes to CSV or Parquet, for engines that hand over batches themselves
+    (Ray Data, Spark; see examples/). A value is a text, the bytes of a file, or None; one that
+    cannot be read (not UTF-8, empty, missing, not text) gets a row with its ``error``."""
+    items: list[Item] = []
+    for ident, value in zip(ids, values):
+        if isinstance(value, float) and value != value:  # pandas' missing value
+            value = None
+        text, error = _decode(bytes(value)) if isinstance(value, (bytes, bytearray)) else _text_or_error(value, "text")
+        items.append((str(ident), text, error))
+    labels = list(model.labels)
+    return [_flat(row, labels) for row in _label_items(model, items)]
+
+
+def table_columns(labels: Iterable[str]) -> list[tuple[str, str]]:
+    """(name, type) of the columns of a CSV or Parquet output; the type (``string`` or ``double``)
+    is a name both Arrow (``pyarrow.type_for_alias``) and Spark SQL read."""
+    return [("id", "string"), ("date", "string"), ("labels", "string"), ("relevance", "double"),
+            ("error", "string")] + [(f"score_{l}", "double") for l in labels]
 
 
 def _batches(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
@@ -311,7 +346,7 @@ def _convert(journal: Path, out: Path) -> None:
             break
     tmp = out.with_name(out.name + ".tmp")
     if out.suffix.lower() == ".csv":
-        fields = ["id", "date", "labels", "relevance", "error"] + [f"score_{l}" for l in labels]
+        fields = [name for name, _ in table_columns(labels)]
         with open(tmp, "w", encoding="utf-8", newline="") as handle:
             writer = None
             for row in read_rows(journal):
@@ -324,9 +359,7 @@ def _convert(journal: Path, out: Path) -> None:
         pa = require("pyarrow", "train", "Writing Parquet")
         pq = require("pyarrow.parquet", "train", "Writing Parquet")
 
-        fields = [("id", pa.string()), ("date", pa.string()), ("labels", pa.string()), ("relevance", pa.float64()),
-                  ("error", pa.string())]
-        fields += [(f"score_{l}", pa.float64()) for l in labels]
+        fields = [(name, pa.type_for_alias(kind)) for name, kind in table_columns(labels)]
         with_evidence = any("evidence" in row for row in read_rows(journal))
         schema = pa.schema(fields + ([("evidence", pa.string()), ("actors", pa.string())] if with_evidence else []))
         with pq.ParquetWriter(tmp, schema) as writer:
