@@ -5,9 +5,9 @@
     python examples/spark_label.py export.parquet --text-column body --id-column url --out out/spark-labels
     spark-submit examples/spark_label.py hdfs:///pages --master yarn --model /shared/models/mine --out hdfs:///labels
 
-A folder is read with ``binaryFiles`` (one row per .txt/.md/.html file, empty ones included, as
-bytes, so a file that is not UTF-8 gets an error row instead of failing the job), a Parquet
-archive with ``spark.read.parquet``. The model travels as a path in a broadcast variable, not as a pickled
+For a folder, Spark lists the .txt/.md/.html files and the executors read them (one row per file,
+empty ones included; a file that cannot be read or is not UTF-8 gets an error row instead of
+failing the job); a Parquet archive is read with ``spark.read.parquet``. The model travels as a path in a broadcast variable, not as a pickled
 object: each Python worker loads it once (and keeps it while Spark reuses the worker), then
 ``mapInPandas`` labels partition after partition. The output is Parquet, one row per input,
 failed ones included with their ``error``, in the columns of ``belclf label --out labels.parquet``.
@@ -37,26 +37,42 @@ def _model(path: str):
     return _models[path]
 
 
+def read_file(uri: str) -> bytes | OSError:
+    """The bytes of a file (local, HDFS, S3...), or why it could not be read."""
+    import pyarrow.fs
+
+    try:
+        filesystem, path = pyarrow.fs.FileSystem.from_uri(uri)
+        with filesystem.open_input_stream(path) as handle:
+            return handle.read()
+    except OSError as exc:
+        return exc
+
+
 def labeller(model_path, batch_size: int, folder: str | None):
-    """The function for mapInPandas: (id, value) frames in, frames of output rows out. With a
-    ``folder``, ids are Spark's file URIs and become paths below it, as belclf label writes them."""
+    """The function for mapInPandas: frames of inputs in, frames of output rows out. For a
+    ``folder``, an input is a file's URI: the executor reads the file, and its id is its path
+    below the folder, as belclf label writes it; for Parquet, an input is an (id, value) row."""
 
     def label(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         model = _model(model_path.value)
         columns = [name for name, _ in table_columns(model.labels)]
         for frame in frames:
-            ids = frame["id"]
-            if folder is not None:
-                ids = [unquote(urlparse(uri).path).removeprefix(folder) for uri in ids]
             for start in range(0, len(frame), batch_size):
-                yield pd.DataFrame(label_records(model, ids[start : start + batch_size],
-                                                 frame["value"].iloc[start : start + batch_size]), columns=columns)
+                part = frame.iloc[start : start + batch_size]
+                if folder is None:
+                    ids, values = part["id"], part["value"]
+                else:
+                    ids = [unquote(urlparse(uri).path).removeprefix(folder) for uri in part["id"]]
+                    values = [read_file(uri) for uri in part["id"]]
+                yield pd.DataFrame(label_records(model, ids, values), columns=columns)
 
     return label
 
 
 def read(spark, archive: str, text_column: str, id_column: str | None):
-    """The archive as a DataFrame of (id, value), and the folder's path (None for Parquet)."""
+    """The inputs as a DataFrame (a folder: each file's URI as ``id``; Parquet: ``id`` and
+    ``value``), and the folder's path (None for Parquet)."""
     from pyspark.sql import functions as F
 
     if archive.endswith(".parquet"):
@@ -64,11 +80,15 @@ def read(spark, archive: str, text_column: str, id_column: str | None):
             raise SystemExit("--id-column is required for Parquet: distributed rows have no stable row number")
         return spark.read.parquet(archive).select(F.col(id_column).cast("string").alias("id"),
                                                   F.col(text_column).alias("value")), None
-    # sc.binaryFiles, not the binaryFile source of spark.read: that one drops empty files unseen
-    pages = spark.sparkContext.binaryFiles(archive, minPartitions=spark.sparkContext.defaultParallelism)
-    pages = pages.filter(lambda item: item[0].lower().endswith(TEXT_SUFFIXES))
+    # Spark lists the files; the executors read them. Reading them with spark.read's binaryFile
+    # source would drop empty files unseen (and sc.binaryFiles reads small files 30 times slower).
+    uris = (spark.read.format("binaryFile").option("recursiveFileLookup", "true")
+            .option("pathGlobFilter", "*.{" + ",".join(s[1:] for s in TEXT_SUFFIXES) + "}")
+            .load(archive).inputFiles())
+    slices = max(spark.sparkContext.defaultParallelism, len(uris) // 2000)  # tasks of ~2,000 files at most
+    inputs = spark.createDataFrame(spark.sparkContext.parallelize([(u,) for u in sorted(uris)], slices), "id string")
     folder = urlparse(archive).path if "://" in archive else os.path.abspath(archive)
-    return spark.createDataFrame(pages, "id string, value binary"), folder.rstrip("/") + "/"
+    return inputs, folder.rstrip("/") + "/"
 
 
 def main() -> None:
@@ -91,7 +111,6 @@ def main() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     spark = (SparkSession.builder.master(args.master).appName("belclf-label")
              .config("spark.ui.enabled", "false").config("spark.sql.execution.arrow.pyspark.enabled", "true")
-             .config("spark.hadoop.mapreduce.input.fileinputformat.input.dir.recursive", "true")  # subfolders too
              .getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     import belclf

@@ -101,12 +101,13 @@ class FailsOn:
 
 def test_label_records_gives_one_row_per_input_and_says_why_one_failed():
     values = ["Gazprom cut gas to Belarus.", "Minsk BOOM", None, float("nan"), b"\xff\xfe", b"Lukashenko met Putin.",
-              "   ", 7]
+              "   ", 7, PermissionError(13, "Permission denied")]
     rows = label_records(FailsOn("BOOM"), range(len(values)), values)
     assert [r["id"] for r in rows] == [str(i) for i in range(len(values))]
     assert [r["error"] for r in rows] == [
         None, "labelling failed: RuntimeError: cannot read 'BOOM'", "no 'text' value", "no 'text' value",
-        "bad encoding: not UTF-8 (invalid start byte at byte 0)", None, "empty", "'text' is int, not text"]
+        "bad encoding: not UTF-8 (invalid start byte at byte 0)", None, "empty", "'text' is int, not text",
+        "unreadable: Permission denied"]
     good = belclf.load().classify_many([values[0], values[5].decode()])
     for row, prediction in zip([rows[0], rows[5]], good):
         assert row["labels"] == ";".join(prediction.labels)

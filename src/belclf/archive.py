@@ -192,13 +192,19 @@ def _label_items(model: Any, batch: list[Item], explain: bool = False) -> list[d
 def label_records(model: Any, ids: Iterable[Any], values: Iterable[Any]) -> list[dict]:
     """Flat output rows, one per input, with the columns of ``table_columns(model.labels)``: the
     rows ``label_archive`` writes to CSV or Parquet, for engines that hand over batches themselves
-    (Ray Data, Spark; see examples/). A value is a text, the bytes of a file, or None; one that
-    cannot be read (not UTF-8, empty, missing, not text) gets a row with its ``error``."""
+    (Ray Data, Spark; see examples/). A value is a text, the bytes of a file, None, or the OSError
+    that reading a file raised; one that cannot be read (unreadable, not UTF-8, empty, missing,
+    not text) gets a row with its ``error``."""
     items: list[Item] = []
     for ident, value in zip(ids, values):
         if isinstance(value, float) and value != value:  # pandas' missing value
             value = None
-        text, error = _decode(bytes(value)) if isinstance(value, (bytes, bytearray)) else _text_or_error(value, "text")
+        if isinstance(value, OSError):
+            text, error = None, f"unreadable: {value.strerror or value}"
+        elif isinstance(value, (bytes, bytearray)):
+            text, error = _decode(bytes(value))
+        else:
+            text, error = _text_or_error(value, "text")
         items.append((str(ident), text, error))
     labels = list(model.labels)
     return [_flat(row, labels) for row in _label_items(model, items)]
