@@ -54,7 +54,8 @@ def read(archive: str, text_column: str, id_column: str | None):
             raise SystemExit("--id-column is required for Parquet: distributed rows have no stable row number")
         ds = ray.data.read_parquet(archive, columns=[id_column, text_column], ray_remote_args=IO)
         return ds.rename_columns({id_column: "id", text_column: "value"})
-    root = archive.rstrip("/") + "/"
+    # Ray names a file by its absolute path, without the scheme of a remote one (s3://)
+    root = (archive.split("://", 1)[1] if "://" in archive else os.path.abspath(archive)).rstrip("/") + "/"
     ds = ray.data.read_binary_files(archive, include_paths=True, file_extensions=[s[1:] for s in TEXT_SUFFIXES],
                                     ray_remote_args=IO)
 

@@ -5,12 +5,13 @@
     python examples/spark_label.py export.parquet --text-column body --id-column url --out out/spark-labels
     spark-submit examples/spark_label.py hdfs:///pages --master yarn --model /shared/models/mine --out hdfs:///labels
 
-For a folder, Spark lists the .txt/.md/.html files and the executors read them (one row per file,
-empty ones included; a file that cannot be read or is not UTF-8 gets an error row instead of
-failing the job); a Parquet archive is read with ``spark.read.parquet``. The model travels as a path in a broadcast variable, not as a pickled
-object: each Python worker loads it once (and keeps it while Spark reuses the worker), then
-``mapInPandas`` labels partition after partition. The output is Parquet, one row per input,
-failed ones included with their ``error``, in the columns of ``belclf label --out labels.parquet``.
+For a folder, Spark lists the .txt/.md/.html files and the executors read them (one row per
+file, empty ones included; a file that cannot be read or is not UTF-8 gets an error row
+instead of failing the job); a Parquet archive is read with ``spark.read.parquet``. The model
+travels as a path in a broadcast variable, not as a pickled object: each task loads it once,
+then ``mapInPandas`` labels its partition batch after batch. The output is Parquet, one row
+per input, failed ones included with their ``error``, in the columns of
+``belclf label --out labels.parquet``.
 """
 from __future__ import annotations
 
@@ -25,17 +26,6 @@ from urllib.parse import unquote, urlparse
 import pandas as pd
 
 from belclf.archive import TEXT_SUFFIXES, label_records, table_columns
-
-_models: dict = {}  # per Python worker: model path -> loaded model
-
-
-def _model(path: str):
-    if path not in _models:
-        import belclf
-
-        _models[path] = belclf.load(path)
-    return _models[path]
-
 
 def read_file(uri: str) -> bytes | OSError:
     """The bytes of a file (local, HDFS, S3...), or why it could not be read."""
@@ -55,7 +45,9 @@ def labeller(model_path, batch_size: int, folder: str | None):
     below the folder, as belclf label writes it; for Parquet, an input is an (id, value) row."""
 
     def label(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        model = _model(model_path.value)
+        import belclf
+
+        model = belclf.load(model_path.value)  # once per task (a partition)
         columns = [name for name, _ in table_columns(model.labels)]
         for frame in frames:
             for start in range(0, len(frame), batch_size):

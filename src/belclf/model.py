@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import numbers
 import os
 import shutil
 import tempfile
@@ -194,16 +195,18 @@ class Classifier:
         labels = [] if isinstance(self.labels, str) else list(self.labels)
         if not labels or len(set(labels)) != len(labels) or not all(isinstance(l, str) and l for l in labels):
             raise ValueError(f"labels must be a sequence of distinct, non-empty names, not {self.labels!r}")
-        if not isinstance(self.C, (int, float)) or not self.C > 0:
+        if not isinstance(self.C, numbers.Real) or not self.C > 0:
             raise ValueError(f"C must be a positive number, not {self.C!r}")
-        if not isinstance(self.min_df, int) or self.min_df < 1:
+        if not isinstance(self.min_df, numbers.Integral) or self.min_df < 1:
             raise ValueError(f"min_df must be a positive integer, not {self.min_df!r}")
 
     def _check_y(self, y: Any, n_texts: int) -> np.ndarray:
         y = np.asarray(y)
-        if y.shape != (n_texts, len(self.labels)) or not np.isin(y, (0, 1)).all():
+        if y.shape != (n_texts, len(self.labels)):
             raise ValueError(f"y must be a 0/1 matrix of shape ({n_texts}, {len(self.labels)}) (texts x labels "
                              f"{list(self.labels)}), not shape {y.shape}")
+        if not np.isin(y, (0, 1)).all():
+            raise ValueError(f"y must be a 0/1 matrix; it holds {y[~np.isin(y, (0, 1))].ravel()[0]!r}")
         return y.astype(int)
 
     def score(self, texts: Sequence[str], y: Any) -> float:
