@@ -54,14 +54,16 @@ def read(archive: str, text_column: str, id_column: str | None):
             raise SystemExit("--id-column is required for Parquet: distributed rows have no stable row number")
         ds = ray.data.read_parquet(archive, columns=[id_column, text_column], ray_remote_args=IO)
         return ds.rename_columns({id_column: "id", text_column: "value"})
-    # Ray names a file by its absolute path, without the scheme of a remote one (s3://)
-    root = (archive.split("://", 1)[1] if "://" in archive else os.path.abspath(archive)).rstrip("/") + "/"
+    # Ray names a file by the path as given (a remote one without its scheme): the id is what follows the folder
+    bare = archive.split("://", 1)[1] if "://" in archive else archive
+    roots = sorted({r.rstrip("/") + "/" for r in (bare, os.path.normpath(bare), os.path.abspath(bare))}, key=len,
+                   reverse=True)
     ds = ray.data.read_binary_files(archive, include_paths=True, file_extensions=[s[1:] for s in TEXT_SUFFIXES],
                                     ray_remote_args=IO)
 
     def named(batch: pd.DataFrame) -> pd.DataFrame:
-        return pd.DataFrame({"id": [p[len(root):] if p.startswith(root) else p for p in batch["path"]],
-                             "value": batch["bytes"]})
+        ids = [next((path[len(r):] for r in roots if path.startswith(r)), path) for path in batch["path"]]
+        return pd.DataFrame({"id": ids, "value": batch["bytes"]})
 
     return ds.map_batches(named, batch_format="pandas")
 

@@ -63,8 +63,9 @@ def check_output(out: Path, expected: dict[str, dict], summary: dict) -> None:
 def run_recipe(script: str, archive: Path, out: Path) -> dict:
     env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0", PYTHONPATH=os.pathsep.join(
         [str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]))
-    result = subprocess.run([sys.executable, str(ROOT / "examples" / script), str(archive), "--out", str(out)],
-                            capture_output=True, text=True, env=env, cwd=out.parent, timeout=600)
+    # the archive named relative to the working directory, as a user types it
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / script), archive.name, "--out", str(out)],
+                            capture_output=True, text=True, env=env, cwd=archive.parent, timeout=600)
     assert result.returncode == 0, result.stderr[-5000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
