@@ -20,9 +20,9 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_val_score, cross_
 from sklearn.utils import estimator_checks  # noqa: E402
 
 # scikit-learn's common checks that run here: they test the constructor, parameters, tags and
-# repr, which do not depend on the input. The last five return at once for this estimator (it
+# repr, which do not depend on the input. The last six return at once for this estimator (it
 # has no 2-D input, sample_weight, partial_fit, max_iter, decision_function or scikit-learn
-# mixin), so they pass without testing anything yet.
+# mixin), so they pass without testing anything yet; they will once it has one.
 RUN = [
     "check_estimator_cloneable", "check_estimator_tags_renamed", "check_valid_tag_types", "check_estimator_repr",
     "check_no_attributes_set_in_init", "check_do_not_raise_errors_in_init_or_set_params",
