@@ -17,6 +17,7 @@ from conftest import ROOT
 sklearn = pytest.importorskip("sklearn", reason="the estimator contract is tested with belclf[train] (scikit-learn)")
 from sklearn.base import clone, is_classifier  # noqa: E402
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score, cross_validate  # noqa: E402
+from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.utils import estimator_checks  # noqa: E402
 
 # scikit-learn's common checks that run here: they test the constructor, parameters, tags and
@@ -144,6 +145,7 @@ def test_the_data_checks_on_texts(corpus):
     assert np.allclose(clf.predict_proba([texts[i] for i in order]), probabilities[order], rtol=0, atol=1e-9)
     assert np.allclose(clf.predict_proba(texts[:7]), probabilities[:7], rtol=0, atol=1e-9)
     assert np.array_equal(pickle.loads(pickle.dumps(clf)).predict(texts), predicted)
+    assert np.array_equal(Pipeline([("classifier", clone(clf))]).fit(texts, y).predict(texts), predicted)
     assert clf.score(texts, y) == pytest.approx(belclf.metrics.evaluate(y, predicted, clf.labels)["macro_f1"], abs=1e-12)
     for bad_y in (y[:, :3], y[:-1], y * 0.5, np.where(y == 1, np.nan, 0)):
         with pytest.raises(ValueError, match="y must be a 0/1 matrix"):
