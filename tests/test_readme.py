@@ -20,7 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SKIP_MARK = re.compile(r"<!-- not run by tests: (.+?) -->\s*$")
 # first line of each block marked in the README as not run, and why
 NOT_RUN = {"make demo   # install, then label the bundled example articles in examples/articles/":
-           "it installs belclf and runs the whole test suite"}
+           "it installs belclf and runs the whole test suite",
+           "pip install 'belclf[ray]'     # ray[data]: 240 MB installed":
+           "it needs a Ray cluster, a Spark cluster and HDFS (tests/test_distributed.py runs both recipes on local "
+           "clusters)"}
 
 
 def readme_blocks() -> list[tuple[str, str, str | None]]:

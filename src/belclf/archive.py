@@ -15,7 +15,7 @@ import os
 import re
 import warnings
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from . import tables
 from .clean import extractor_name, looks_like_html, main_text_and_date
@@ -60,14 +60,21 @@ def _read_file(path: Path, name: str) -> Item:
     if path.suffix.lower() not in TEXT_SUFFIXES:
         return name, None, f"skipped: not a text file ({', '.join(TEXT_SUFFIXES)})", None, None
     try:
-        text, encoding = read_text_file(path)
+        raw = path.read_bytes()
     except OSError as exc:
         return name, None, f"unreadable: {exc.strerror or exc}", None, None
+    return (name, *_decoded(raw))
+
+
+def _decoded(raw: bytes) -> tuple[str | None, str | None, None, str | None]:
+    """``(text, error, date, note)`` of a file's bytes: the text, or why there is none."""
+    try:
+        text, encoding = decode_text(raw)
     except ValueError as exc:
-        return name, None, str(exc), None, None
+        return None, str(exc), None, None
     if not text.strip():
-        return name, None, "empty", None, None
-    return name, text, None, None, None if encoding == "utf-8" else f"decoded as {encoding} (not UTF-8)"
+        return None, "empty", None, None
+    return text, None, None, None if encoding == "utf-8" else f"decoded as {encoding} (not UTF-8)"
 
 
 def _folder_files(root: Path) -> list[Path]:
@@ -175,7 +182,12 @@ def _init_worker(model: str, threads: int | None = None) -> None:
 
 
 def _label_batch(batch: list[Item], explain: bool = False, model_name: str = "") -> list[dict]:
-    model = _worker_model
+    return _label_items(_worker_model, batch, explain, model_name)
+
+
+def _label_items(model: Any, batch: list[Item], explain: bool = False, model_name: str = "") -> list[dict]:
+    """One output row per item. Should the model fail on the batch, its texts are labelled one by
+    one and a text it fails on gets its error, so one bad input never stops a run."""
     inputs: dict[int, str] = {}
     dates: dict[int, str | None] = {}
     for i, (_, text, error, date, _) in enumerate(batch):
@@ -183,10 +195,18 @@ def _label_batch(batch: list[Item], explain: bool = False, model_name: str = "")
             continue
         if looks_like_html(text):  # one trafilatura pass gives the classifier its text and the report its date
             main, dates[i] = main_text_and_date(text)
-            inputs[i] = main if model.clean else text  # type: ignore[union-attr]
+            inputs[i] = main if model.clean else text
         else:
             inputs[i], dates[i] = text, find_date(text)
-    predictions = dict(zip(inputs, model.classify_many(list(inputs.values()), explain=explain)))  # type: ignore
+    predictions, failures = {}, {}
+    try:
+        predictions = dict(zip(inputs, model.classify_many(list(inputs.values()), explain=explain)))
+    except Exception:
+        for i, text in inputs.items():
+            try:
+                predictions[i] = model.classify(text, explain=explain)
+            except Exception as exc:
+                failures[i] = f"labelling failed: {type(exc).__name__}: {exc}"
     rows = []
     for i, (ident, text, error, date, note) in enumerate(batch):
         row: dict[str, Any] = {"id": ident, "date": date or dates.get(i), "labels": [], "scores": {},
@@ -198,9 +218,38 @@ def _label_batch(batch: list[Item], explain: bool = False, model_name: str = "")
                 row["evidence"] = result.get("evidence", {})
                 row["actors"] = result.get("actors") or {}
         notes = [n for n in (note, row["note"]) if n]  # the file's (its encoding) and the model's (its language)
-        row.update(error=error, note="; ".join(notes) or None, model=model_name)
+        row.update(error=failures.get(i, error), note="; ".join(notes) or None, model=model_name)
         rows.append(row)
     return rows
+
+
+def label_records(model: Any, ids: Iterable[Any], values: Iterable[Any], model_name: str = "") -> list[dict]:
+    """Flat output rows, one per input, with the columns of ``table_columns(model.labels)``: the
+    rows ``label_archive`` writes to CSV or Parquet, for engines that hand over batches themselves
+    (Ray Data, Spark; see examples/). A value is a text, the bytes of a file, None, or the OSError
+    that reading a file raised; one that cannot be read (unreadable, not text, empty, missing, a
+    file whose suffix is not a page's) gets a row with its ``error``."""
+    items: list[Item] = []
+    for ident, value in zip(ids, values):
+        if isinstance(value, float) and value != value:  # pandas' missing value
+            value = None
+        if isinstance(value, OSError):
+            items.append((str(ident), None, f"unreadable: {value.strerror or value}", None, None))
+        elif isinstance(value, (bytes, bytearray)):  # a file's content: a file name's suffix decides, as in a folder
+            if Path(str(ident)).suffix and Path(str(ident)).suffix.lower() not in TEXT_SUFFIXES:
+                items.append((str(ident), None, f"skipped: not a text file ({', '.join(TEXT_SUFFIXES)})", None, None))
+            else:
+                items.append((str(ident), *_decoded(bytes(value))))
+        else:
+            items.append((str(ident), *_text_or_error(value, "text"), None, None))
+    labels = list(model.labels)
+    return [_flat(row, labels) for row in _label_items(model, items, model_name=model_name)]
+
+
+def table_columns(labels: Iterable[str]) -> list[tuple[str, str]]:
+    """(name, type) of the columns of a CSV or Parquet output; the type (``string`` or ``double``)
+    is a name both Arrow (``pyarrow.type_for_alias``) and Spark SQL read."""
+    return [(name, "double" if kind is float else "string") for name, kind in _schema(list(labels), False).items()]
 
 
 def _batches(items: Iterator[Item], size: int) -> Iterator[list[Item]]:

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
+import numbers
 import os
 import shutil
 import tempfile
@@ -28,6 +30,11 @@ _HEAD_ARRAYS = ("coef", "intercept", "calibration", "thresholds")
 
 class ModelError(ValueError):
     """A saved model is missing, corrupt, or does not match its manifest."""
+
+
+class NotFittedError(ValueError, AttributeError):
+    """A classifier was used before ``fit`` or ``load``. Same bases as scikit-learn's
+    NotFittedError, which belclf cannot raise without importing scikit-learn at inference."""
 
 
 def _sha256(path: Path) -> str:
@@ -77,6 +84,13 @@ class Gate:
 class Classifier:
     """Multi-label text classifier with the estimator API of scikit-learn.
 
+    It follows scikit-learn's estimator contract without importing scikit-learn: the
+    constructor only stores its arguments (they are checked by ``fit``), ``get_params`` and
+    ``set_params`` work, so ``sklearn.base.clone``, ``GridSearchCV``, ``cross_val_score`` and
+    ``Pipeline`` accept it. ``X`` is a sequence of texts and ``y`` a 0/1 matrix (texts x labels);
+    ``score`` is macro F1 (see there). The fitted state keeps its documented names without
+    scikit-learn's trailing underscore (``thresholds``, ``gate``, ``card``, ``coef``...).
+
     Args:
         labels: the label names it predicts, in order.
         backend: feature blocks joined by ``+``: ``tfidf`` (word uni/bigram TF-IDF),
@@ -120,14 +134,8 @@ class Classifier:
         actors: bool | str = True,
         languages: Sequence[str] | None = ("en",),
     ) -> None:
-        parts = backend.split("+")
-        if not parts or any(p not in FEATURE_KINDS for p in parts) or len(set(parts)) != len(parts):
-            raise ValueError(f"backend must join distinct parts of {FEATURE_KINDS} with '+', not {backend!r}")
-        if len(set(labels)) != len(labels) or not labels:
-            raise ValueError(f"labels must be distinct and non-empty: {list(labels)}")
-        if isinstance(languages, str):
-            raise TypeError(f"languages must be a sequence of codes such as ('en',), not the str {languages!r}")
-        self.labels = list(labels)
+        # Only store the arguments, unchanged: clone and set_params rely on it; fit checks them.
+        self.labels = labels
         self.backend = backend
         self.C = C
         self.min_df = min_df
@@ -140,13 +148,94 @@ class Classifier:
         self.clean = clean
         self.actors = actors
         self.languages = languages
-        self.features: list[Any] = []
-        self.coef: np.ndarray | None = None
-        self.intercept: np.ndarray | None = None
-        self.calibration: np.ndarray | None = None
-        self.thresholds = np.full(len(self.labels), 0.5)
-        self.gate: Gate | None = None
-        self.card: dict[str, Any] = {}
+
+    # fitted state, set by fit or load (scikit-learn's rule: the constructor sets parameters only)
+    features: list[Any]
+    coef: np.ndarray
+    intercept: np.ndarray
+    calibration: np.ndarray
+    thresholds: np.ndarray
+    gate: Gate | None
+    card: dict[str, Any]
+
+    # ----------------------------------------------------------------- estimator protocol
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        return [name for name in inspect.signature(cls.__init__).parameters if name != "self"]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Constructor parameters, as scikit-learn's ``get_params`` (nothing nested: ``deep`` changes nothing)."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params: Any) -> "Classifier":
+        """Set constructor parameters, as scikit-learn's ``set_params``; they take effect at the next ``fit``."""
+        names = self._param_names()
+        for name, value in params.items():
+            if name not in names:
+                raise ValueError(f"invalid parameter {name!r} for Classifier; valid parameters: {', '.join(names)}")
+            setattr(self, name, value)
+        return self
+
+    def __sklearn_tags__(self) -> Any:
+        """scikit-learn's tags (read only by scikit-learn, so importing it here costs inference nothing):
+        a multi-label classifier of texts."""
+        from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
+
+        return Tags(estimator_type="classifier",
+                    target_tags=TargetTags(required=True, two_d_labels=True, multi_output=True, single_output=False),
+                    classifier_tags=ClassifierTags(multi_class=False, multi_label=True),
+                    input_tags=InputTags(one_d_array=True, two_d_array=False, string=True))
+
+    @property
+    def classes_(self) -> list[np.ndarray]:
+        """The classes of each label, [0, 1] (scikit-learn's multi-output convention; its scorers read it)."""
+        self._check_fitted()
+        return [np.array([0, 1]) for _ in self.labels]
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "coef")
+
+    def _check_fitted(self) -> None:
+        if not self.__sklearn_is_fitted__():
+            raise NotFittedError("this Classifier is not fitted: call fit(texts, y) first, or use belclf.load(path)")
+
+    def _check_params(self) -> None:
+        backend = self.backend if isinstance(self.backend, str) else ""
+        parts = backend.split("+")
+        if any(p not in FEATURE_KINDS for p in parts) or len(set(parts)) != len(parts):
+            raise ValueError(f"backend must join distinct parts of {FEATURE_KINDS} with '+', not {self.backend!r}")
+        labels = [] if isinstance(self.labels, str) else list(self.labels)
+        if not labels or len(set(labels)) != len(labels) or not all(isinstance(l, str) and l for l in labels):
+            raise ValueError(f"labels must be a sequence of distinct, non-empty names, not {self.labels!r}")
+        if not isinstance(self.C, numbers.Real) or not self.C > 0:
+            raise ValueError(f"C must be a positive number, not {self.C!r}")
+        if not isinstance(self.min_df, numbers.Integral) or self.min_df < 1:
+            raise ValueError(f"min_df must be a positive integer, not {self.min_df!r}")
+        if isinstance(self.languages, str):
+            raise TypeError(f"languages must be a sequence of codes such as ('en',), not the str {self.languages!r}")
+
+    def _check_y(self, y: Any, n_texts: int) -> np.ndarray:
+        y = np.asarray(y)
+        if y.shape != (n_texts, len(self.labels)):
+            raise ValueError(f"y must be a 0/1 matrix of shape ({n_texts}, {len(self.labels)}) (texts x labels "
+                             f"{list(self.labels)}), not shape {y.shape}")
+        if not np.isin(y, (0, 1)).all():
+            raise ValueError(f"y must be a 0/1 matrix; it holds {y[~np.isin(y, (0, 1))].ravel()[0]!r}")
+        return y.astype(int)
+
+    def score(self, texts: Sequence[str], y: Any) -> float:
+        """Macro F1 of ``predict(texts)`` against the 0/1 matrix ``y``: the mean of the labels' F1,
+        over the labels that occur in ``y`` or in the predictions (``belclf.metrics.evaluate``,
+        the number of the model card and ``belclf evaluate``). It is what ``GridSearchCV`` and
+        ``cross_val_score`` maximise by default. Not scikit-learn's default for classifiers,
+        subset accuracy (every label of a text right), which on six labels is harsh and noisy;
+        pass ``scoring="accuracy"`` for it, or ``scoring="f1_macro"`` for scikit-learn's macro F1
+        (which counts a label absent from both as 0).
+        """
+        from .metrics import evaluate
+
+        texts = _check_texts(texts)
+        return float(evaluate(self._check_y(y, len(texts)), self.predict(texts), self.labels)["macro_f1"])
 
     # ----------------------------------------------------------------- features
     def _prepare(self, texts: Iterable[str]) -> list[str]:
@@ -252,9 +341,11 @@ class Classifier:
         from scipy import sparse
         from tqdm import tqdm
 
-        y = np.asarray(y, dtype=int)
-        if y.shape != (len(texts), len(self.labels)):
-            raise ValueError(f"y must have shape ({len(texts)}, {len(self.labels)}), not {y.shape}")
+        self._check_params()
+        texts = _check_texts(texts)
+        if not texts:
+            raise ValueError("fit needs texts: got none")
+        y = self._check_y(y, len(texts))
         relevant = np.ones(len(texts), bool) if relevant is None else np.asarray(relevant, dtype=bool)
         prepared = self._prepare(texts)
         self._check_languages(texts, prepared)
@@ -291,6 +382,7 @@ class Classifier:
             self.gate = Gate(coef, intercept, np.asarray(calibration), 0.5)
         bar.close()
         self.thresholds = np.full(len(self.labels), 0.5)
+        self.card = {}  # a card describes one training run; belclf.train writes it
         if dev_texts is not None and dev_y is not None and len(dev_texts):
             probabilities, relevance = self._scores(self._prepare(_check_texts(dev_texts)))
             dev_y = np.asarray(dev_y, dtype=bool)
@@ -329,7 +421,6 @@ class Classifier:
         bounds memory), on up to ``n_threads()`` threads: the features' numpy work runs outside
         Python's GIL. A text's scores do not depend on the texts read with it.
         """
-        assert self.calibration is not None, "the classifier is not fitted"
         if any(f.kind in ("transformer", "static") for f in self.features) or len(prepared) <= 128:
             return self._scores_serial(prepared)
         chunks = [prepared[i : i + 128] for i in range(0, len(prepared), 128)]
@@ -352,6 +443,7 @@ class Classifier:
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Label probabilities, shape (texts, labels), before the relevance gate."""
+        self._check_fitted()
         texts = _check_texts(texts)
         if not texts:
             return np.zeros((0, len(self.labels)))
@@ -359,6 +451,7 @@ class Classifier:
 
     def predict_relevance(self, texts: Sequence[str]) -> np.ndarray:
         """Probability that each text is relevant (about Belarus for the bundled models); 1.0 without a gate."""
+        self._check_fitted()
         texts = _check_texts(texts)
         if self.gate is None or not texts:
             return np.ones(len(texts))
@@ -372,6 +465,7 @@ class Classifier:
 
     def _predict(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
         """``predict`` and the relevance behind it, from one pass over the texts."""
+        self._check_fitted()
         texts = _check_texts(texts)
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=int), None if self.gate is None else np.zeros(0)
@@ -406,6 +500,7 @@ class Classifier:
 
     def classify_many(self, texts: Sequence[str], batch_size: int = 512, explain: bool = False) -> list[Prediction]:
         """``classify`` for many texts, featurised in batches of ``batch_size``."""
+        self._check_fitted()
         texts = _check_texts(texts)
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
@@ -452,18 +547,16 @@ class Classifier:
         probabilities = self._scores(parts)[0]
         evidence = {}
         for label in labels:
-            column = probabilities[:, self.labels.index(label)]
+            column = probabilities[:, list(self.labels).index(label)]
             best = np.argsort(-column, kind="stable")[:top]
             evidence[label] = [Evidence(parts[i], float(column[i])) for i in best]
         return evidence
 
     # ----------------------------------------------------------------- saving
-    def get_params(self) -> dict[str, Any]:
-        """Constructor parameters (the embedding object is saved with the features)."""
-        return {"backend": self.backend, "C": self.C, "min_df": self.min_df, "embedding_weight": self.embedding_weight,
-                "encoder": self.encoder, "encoder_layers": self.encoder_layers, "encoder_int8": self.encoder_int8,
-                "seed": self.seed, "clean": self.clean, "actors": self.actors,
-                "languages": self.languages}
+    def saved_params(self) -> dict[str, Any]:
+        """The parameters a saved model and its card record: all but ``labels`` (saved on their
+        own) and ``embedding`` (an object, saved with the features)."""
+        return {k: v for k, v in self.get_params().items() if k not in ("labels", "embedding")}
 
     def _split_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """The fitted state as (JSON-ready dict, named arrays)."""
@@ -481,7 +574,7 @@ class Classifier:
         if self.gate is not None:
             arrays.update({"gate.coef": self.gate.coef, "gate.calibration": self.gate.calibration})
             gate = {"intercept": self.gate.intercept, "threshold": self.gate.threshold}
-        return {"format": FORMAT_VERSION, "labels": self.labels, "params": self.get_params(),
+        return {"format": FORMAT_VERSION, "labels": list(self.labels), "params": self.saved_params(),
                 "features": features, "gate": gate}, arrays
 
     def save(self, path: str | os.PathLike) -> Path:
@@ -492,7 +585,7 @@ class Classifier:
         """
         from safetensors.numpy import save_file
 
-        if self.coef is None:
+        if not self.__sklearn_is_fitted__():
             raise ModelError("cannot save a classifier that has not been fitted")
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -502,7 +595,7 @@ class Classifier:
             state, arrays = self._split_state()
             save_file(arrays, str(tmp / ARRAYS_FILE))
             _write_json(tmp / STATE_FILE, state, indent=None)
-            card = dict(self.card, labels=self.labels,
+            card = dict(self.card, labels=list(self.labels),
                         thresholds={l: round(float(t), 6) for l, t in zip(self.labels, self.thresholds)})
             _write_json(tmp / CARD_FILE, card, indent=2)
             manifest = {name: _sha256(tmp / name) for name in (ARRAYS_FILE, STATE_FILE, CARD_FILE)}
@@ -567,6 +660,7 @@ class Classifier:
             model.features = features
             model.coef, model.intercept = arrays["coef"], arrays["intercept"]
             model.calibration, model.thresholds = arrays["calibration"], arrays["thresholds"]
+            model.gate = None
             if state.get("gate"):
                 gate = state["gate"]
                 model.gate = Gate(arrays["gate.coef"], gate["intercept"], arrays["gate.calibration"], gate["threshold"])
@@ -592,6 +686,7 @@ class Classifier:
         model.features = [from_state(s) for s in state["features"]]
         model.coef, model.intercept = state["coef"], state["intercept"]
         model.calibration, model.thresholds = state["calibration"], state["thresholds"]
+        model.gate = None
         card_path = path / CARD_FILE
         model.card = _read_json(card_path) if card_path.is_file() else {}
         return model

@@ -85,7 +85,7 @@ def train(
         classifier._show_progress(False)
     classifier.card = {
         "backend": backend,
-        "params": classifier.get_params(),
+        "params": classifier.saved_params(),
         "metrics": metrics,
         "data": {"source": os.path.basename(data_.source), "sha256": data_.sha256, "counts": data_.counts()},
         "versions": _versions(),

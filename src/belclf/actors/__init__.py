@@ -167,6 +167,10 @@ class ActorDictionary:
     def state(self) -> dict:
         return {"actors": self.actors, "directions": self.directions}
 
+    def __reduce__(self) -> tuple:
+        # the Aho-Corasick automaton cannot be pickled: a copy (joblib, multiprocessing) rebuilds it
+        return type(self), (self.actors, self.directions)
+
 
 class ActorFeatures:
     """Dense features from actor mentions, for the heads and the relevance gate.
