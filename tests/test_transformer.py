@@ -47,6 +47,17 @@ def test_the_end_of_a_long_article_changes_its_vector(encoder):
     assert np.allclose(np.linalg.norm([a, b], axis=1), 1.0, atol=1e-6)
 
 
+def test_max_windows_reads_only_the_first_windows(encoder):
+    first_two = WindowedEncoder(encoder.onnx_model, encoder.tokenizer_json, window=64, stride=40, max_windows=2)
+    ids = list(range(2000, 2300))
+    assert first_two.windows(ids) == encoder.windows(ids)[:2]
+    body = "Belarusian farms harvested grain across the regions this summer. " * 20
+    a, b = first_two.transform([body + "Gazprom raised the gas price.", body + "The choir sang at the festival."])
+    assert np.array_equal(a, b)  # past the second window the encoder reads nothing
+    with pytest.raises(ValueError, match="max_windows"):
+        WindowedEncoder(encoder.onnx_model, encoder.tokenizer_json, max_windows=0)
+
+
 def test_a_text_gets_the_same_vector_alone_or_in_a_batch(accurate):
     feature = next(f for f in accurate.features if f.kind == "transformer")
     texts = ["Gazprom raised the gas price.", "A long report on the harvest in Brest region. " * 40, "Hockey."]

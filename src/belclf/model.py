@@ -88,6 +88,8 @@ class Classifier:
             ``belclf.transformer.WindowedEncoder``.
         encoder_int8: quantise the encoder's weights to int8 (onnxruntime dynamic quantisation);
             faster and a quarter of the size.
+        encoder_windows: let the encoder read at most this many windows of a text, the first
+            ones (None: all); TF-IDF still reads the whole text.
         seed: seed for cross-validation folds and solvers; training is deterministic.
         clean: apply ``belclf.clean`` to texts before featurising (training and prediction).
         actors: add actor features (``belclf.actors``: mentions of Belarusian, Western, Russian
@@ -107,6 +109,7 @@ class Classifier:
         encoder: str | None = None,
         encoder_layers: int | None = None,
         encoder_int8: bool = False,
+        encoder_windows: int | None = None,
         seed: int = 0,
         clean: bool = True,
         actors: bool | str = True,
@@ -125,6 +128,7 @@ class Classifier:
         self.encoder = encoder
         self.encoder_layers = encoder_layers
         self.encoder_int8 = encoder_int8
+        self.encoder_windows = encoder_windows
         self.seed = seed
         self.clean = clean
         self.actors = actors
@@ -169,8 +173,8 @@ class Classifier:
                 from .transformer import WindowedEncoder
 
                 # frozen: only the heads learn; exported to ONNX once, so predicting needs no torch
-                self.features.append(WindowedEncoder.build(self.encoder, layers=self.encoder_layers,
-                                                           int8=self.encoder_int8))
+                self.features.append(WindowedEncoder.build(self.encoder, max_windows=self.encoder_windows,
+                                                           layers=self.encoder_layers, int8=self.encoder_int8))
         if self.actors:
             from .actors import ActorDictionary, ActorFeatures, bundled
 
@@ -364,6 +368,7 @@ class Classifier:
         """Constructor parameters (the embedding object is saved with the features)."""
         return {"backend": self.backend, "C": self.C, "min_df": self.min_df, "embedding_weight": self.embedding_weight,
                 "encoder": self.encoder, "encoder_layers": self.encoder_layers, "encoder_int8": self.encoder_int8,
+                "encoder_windows": self.encoder_windows,
                 "seed": self.seed, "clean": self.clean, "actors": self.actors}
 
     def _split_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

@@ -47,6 +47,7 @@ def export_onnx(encoder: str | None = None, layers: int | None = None, int8: boo
 
     path = Path(encoder) if encoder else default_encoder()
     transformers.utils.logging.set_verbosity_error()  # the load report of an unused position_ids buffer is noise
+    transformers.utils.logging.disable_progress_bar()
     model = transformers.AutoModel.from_pretrained(str(path), local_files_only=True).eval()
     if layers is not None:
         if not 1 <= layers <= len(model.encoder.layer):
@@ -100,6 +101,9 @@ class WindowedEncoder:
         tokenizer_json: its tokenizer, as the ``tokenizers`` library writes it.
         window: tokens per window, special tokens included (at most the encoder's 512).
         stride: tokens between window starts; ``window - 2 - stride`` tokens overlap.
+        max_windows: read at most this many windows, the first ones (None: all). The cost of a
+            text grows with its windows; its lead says most of what it is about, and the
+            TF-IDF block of a model still reads it whole.
         encoder, layers, int8: how ``onnx_model`` was made (recorded with the model).
     """
 
@@ -111,6 +115,7 @@ class WindowedEncoder:
         tokenizer_json: str,
         window: int = 256,
         stride: int = 224,
+        max_windows: int | None = None,
         encoder: str | None = None,
         layers: int | None = None,
         int8: bool = True,
@@ -120,6 +125,9 @@ class WindowedEncoder:
 
         if not 8 <= window <= 512 or not 1 <= stride <= window - 2:
             raise ValueError("need 8 <= window <= 512 and 1 <= stride <= window - 2")
+        if max_windows is not None and max_windows < 1:
+            raise ValueError("max_windows must be at least 1 (or None for all)")
+        self.max_windows = max_windows
         self.onnx_model, self.tokenizer_json = bytes(onnx_model), tokenizer_json
         self.window, self.stride, self.encoder, self.layers, self.int8 = window, stride, encoder, layers, int8
         self.tokenizer = Tokenizer.from_str(tokenizer_json)
@@ -134,19 +142,19 @@ class WindowedEncoder:
         self.dim = int(self.session.get_outputs()[0].shape[-1])
 
     @classmethod
-    def build(cls, encoder: str | None = None, window: int = 256, stride: int = 224, layers: int | None = None,
-              int8: bool = True) -> "WindowedEncoder":
+    def build(cls, encoder: str | None = None, window: int = 256, stride: int = 224, max_windows: int | None = None,
+              layers: int | None = None, int8: bool = True) -> "WindowedEncoder":
         """Export a local encoder (default: all-MiniLM-L6-v2) to ONNX and load it; needs ``belclf[transformer]``."""
         onnx_model, tokenizer_json = export_onnx(encoder, layers, int8)
-        return cls(onnx_model, tokenizer_json, window, stride, encoder, layers, int8)
+        return cls(onnx_model, tokenizer_json, window, stride, max_windows, encoder, layers, int8)
 
     def windows(self, ids: list[int]) -> list[list[int]]:
-        """Token windows covering every token of ``ids``, each with [CLS] and [SEP]."""
+        """Token windows covering every token of ``ids`` (the first ``max_windows``), each with [CLS] and [SEP]."""
         body = self.window - 2
         starts = list(range(0, max(len(ids) - body, 0) + 1, self.stride))
         if starts[-1] + body < len(ids):  # the tail past the last full stride
             starts.append(len(ids) - body)
-        return [[self.cls_id] + ids[s : s + body] + [self.sep_id] for s in starts]
+        return [[self.cls_id] + ids[s : s + body] + [self.sep_id] for s in starts[: self.max_windows]]
 
     def window_vectors(self, ids: list[int]) -> np.ndarray:
         """Unit-length mean-pooled vectors of the windows of one text's token ids (windows x dim)."""
@@ -168,10 +176,10 @@ class WindowedEncoder:
 
     def state(self) -> dict:
         return {"kind": self.kind, "encoder": self.encoder, "window": self.window, "stride": self.stride,
-                "layers": self.layers, "int8": self.int8, "tokenizer": self.tokenizer_json,
+                "max_windows": self.max_windows, "layers": self.layers, "int8": self.int8, "tokenizer": self.tokenizer_json,
                 "onnx": np.frombuffer(self.onnx_model, dtype=np.uint8)}
 
     @classmethod
     def from_state(cls, state: dict) -> "WindowedEncoder":
         return cls(np.asarray(state["onnx"], dtype=np.uint8).tobytes(), state["tokenizer"], state["window"],
-                   state["stride"], state["encoder"], state["layers"], state["int8"])
+                   state["stride"], state["max_windows"], state["encoder"], state["layers"], state["int8"])
