@@ -82,7 +82,9 @@ def export_onnx(encoder: str | None = None, layers: int | None = None, int8: boo
         level = logging.getLogger().level
         logging.getLogger().setLevel(logging.ERROR)  # its advice to pre-process the graph first is noise here
         try:
-            quantize_dynamic(fp32, Path(tmp) / "int8.onnx", weight_type=QuantType.QInt8)
+            # per output channel: window vectors at cosine 0.99 of fp32 instead of 0.94 per tensor
+            quantize_dynamic(fp32, Path(tmp) / "int8.onnx", weight_type=QuantType.QInt8, per_channel=True,
+                             reduce_range=True)
         finally:
             logging.getLogger().setLevel(level)
         return (Path(tmp) / "int8.onnx").read_bytes(), tokenizer_file.read_text(encoding="utf-8")
