@@ -29,10 +29,11 @@ def cache_encoder() -> None:
     original, memo = WindowedEncoder.transform, {}
 
     def transform(self, texts):
-        missing = [t for t in dict.fromkeys(texts) if (self.layers, self.int8, t) not in memo]
+        key = (self.layers, self.int8, self.max_windows)
+        missing = [t for t in dict.fromkeys(texts) if (*key, t) not in memo]
         if missing:
-            memo.update(zip([(self.layers, self.int8, t) for t in missing], original(self, missing)))
-        return np.stack([memo[(self.layers, self.int8, t)] for t in texts])
+            memo.update(zip([(*key, t) for t in missing], original(self, missing)))
+        return np.stack([memo[(*key, t)] for t in texts])
 
     WindowedEncoder.transform = transform
 

@@ -4,7 +4,8 @@
 made from them to 1e-9), thresholds within 1e-3 and probabilities within 1e-4. Solvers and
 BLAS add floats in another order on another CPU, so the last digits may differ; a threshold
 is a dev-set probability, so it moves with them. A tier with an int8 encoder gets 5e-3 for
-probabilities: torch picks other int8 kernels on other CPUs (seen: 8e-4 between two machines).
+probabilities: int8 kernels differ between CPUs (torch's eager int8 moved them by 8e-4 between
+two machines; onnxruntime also picks its int8 kernels by CPU).
 """
 from __future__ import annotations
 

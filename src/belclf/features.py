@@ -425,7 +425,7 @@ def from_state(state: dict):
         return embedding
     if state["kind"] == "static":
         return StaticEmbedding(state["tokenizer"], state["vectors"], state["scales"])
-    if state["kind"] == "transformer":  # imported here: torch is an optional extra
+    if state["kind"] == "transformer":  # imported here: onnxruntime is an optional extra
         from .transformer import WindowedEncoder
 
         return WindowedEncoder.from_state(state)

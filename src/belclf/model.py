@@ -95,7 +95,8 @@ class Classifier:
         labels: the label names it predicts, in order.
         backend: feature blocks joined by ``+``: ``tfidf`` (word uni/bigram TF-IDF),
             ``static`` (static embeddings distilled from an encoder, numpy only) and
-            ``transformer`` (a frozen encoder read in windows; needs ``belclf[transformer]``),
+            ``transformer`` (a frozen encoder read in windows by ONNX Runtime; training needs
+            ``belclf[transformer]``, predicting ``belclf[accurate]``),
             e.g. ``"tfidf"``, ``"tfidf+static"``, ``"tfidf+transformer"``.
         C: inverse regularisation strength of each label's logistic regression.
         min_df: a TF-IDF term must occur in at least this many training texts.
@@ -104,7 +105,10 @@ class Classifier:
         encoder: local encoder directory for ``transformer`` (default: all-MiniLM-L6-v2).
         encoder_layers: use only the encoder's first layers (None: all); faster, see
             ``belclf.transformer.WindowedEncoder``.
-        encoder_int8: run the encoder with int8 linear layers; faster.
+        encoder_int8: quantise the encoder's weights to int8 (onnxruntime dynamic quantisation);
+            faster and a quarter of the size.
+        encoder_windows: let the encoder read at most this many windows of a text, the first
+            ones (None: all); TF-IDF still reads the whole text.
         seed: seed for cross-validation folds and solvers; training is deterministic.
         clean: apply ``belclf.clean`` to texts before featurising (training and prediction).
         actors: add actor features (``belclf.actors``: mentions of Belarusian, Western, Russian
@@ -129,6 +133,7 @@ class Classifier:
         encoder: str | None = None,
         encoder_layers: int | None = None,
         encoder_int8: bool = False,
+        encoder_windows: int | None = None,
         seed: int = 0,
         clean: bool = True,
         actors: bool | str = True,
@@ -144,6 +149,7 @@ class Classifier:
         self.encoder = encoder
         self.encoder_layers = encoder_layers
         self.encoder_int8 = encoder_int8
+        self.encoder_windows = encoder_windows
         self.seed = seed
         self.clean = clean
         self.actors = actors
@@ -268,8 +274,9 @@ class Classifier:
             else:
                 from .transformer import WindowedEncoder
 
-                # frozen: only the heads learn
-                self.features.append(WindowedEncoder(self.encoder, layers=self.encoder_layers, int8=self.encoder_int8))
+                # frozen: only the heads learn; exported to ONNX once, so predicting needs no torch
+                self.features.append(WindowedEncoder.build(self.encoder, max_windows=self.encoder_windows,
+                                                           layers=self.encoder_layers, int8=self.encoder_int8))
         if self.actors:
             from .actors import ActorDictionary, ActorFeatures, bundled
 

@@ -13,7 +13,7 @@ from .features import StaticEmbedding
 TIERS = {
     "default": "default",   # the tier chosen by measurement (see models/README.md)
     "tfidf": "tfidf",       # TF-IDF and actor features, numpy only
-    "accurate": "accurate", # the same plus a frozen MiniLM read in windows; needs belclf[transformer]
+    "accurate": "accurate", # the same plus a frozen MiniLM read in windows; needs belclf[accurate]
 }
 # tiers that were removed, and why (so that an old name gets an answer, not "no such folder")
 REMOVED = {"fast": "it was slower than 'tfidf' and no more accurate on any measure (README, 'Models and accuracy')"}

@@ -15,7 +15,7 @@ from .model import Classifier
 
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for package in ("belclf", "numpy", "scipy", "scikit-learn", "datasets", "tokenizers", "torch", "transformers"):
+    for package in ("belclf", "numpy", "scipy", "scikit-learn", "datasets", "tokenizers", "torch", "transformers", "onnx", "onnxruntime"):
         try:
             out[package] = version(package)
         except PackageNotFoundError:
