@@ -151,12 +151,12 @@ def test_report_shows_counts_and_direction_trend(tmp_path):
     assert page.count("<polyline") == 2 and "minsk_west" in page
 
 
-def test_the_three_output_formats_hold_the_same_rows(folder, tmp_path):
-    for suffix in ("jsonl", "csv", "parquet"):
-        label_archive(folder, tmp_path / f"o.{suffix}", progress=False, explain=True)
-    jsonl, csv_rows, parquet = (list(read_rows(tmp_path / f"o.{s}")) for s in ("jsonl", "csv", "parquet"))
-    assert len(jsonl) == 6
-    for rows in (csv_rows, parquet):
+def test_the_four_output_formats_hold_the_same_rows(folder, tmp_path):
+    for out in ("o.jsonl", "o.csv", "o.parquet", "o"):  # "o": a folder, a saved datasets dataset
+        label_archive(folder, tmp_path / out, progress=False, explain=True)
+    jsonl, csv_rows, parquet, dataset = (list(read_rows(tmp_path / s)) for s in ("o.jsonl", "o.csv", "o.parquet", "o"))
+    assert len(jsonl) == 6 and (tmp_path / "o" / "dataset_info.json").is_file()
+    for rows in (csv_rows, parquet, dataset):
         for got, want in zip(rows, jsonl):  # the same rows, lists and dicts included
             assert {k: v for k, v in got.items() if k != "scores"} == {k: v for k, v in want.items() if k != "scores"}
             assert got["scores"] == pytest.approx(want["scores"], abs=1e-9)

@@ -239,7 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("label", "label an archive: a folder, a JSONL/CSV/Parquet file or a saved dataset")
     p.add_argument("archive", help="folder (.txt, .md, .html, recursively), .jsonl, .csv, .parquet or dataset dir")
-    p.add_argument("--out", required=True, help="output table: .jsonl, .csv or .parquet")
+    p.add_argument("--out", required=True,
+                   help="output table: .jsonl, .csv, .parquet, or a folder name without a suffix (a saved dataset)")
     model_option(p)
     p.add_argument("--text-column", default="text", help="text column of a table archive (default: text)")
     p.add_argument("--id-column", default=None, help="id column of a table archive (default: row number)")

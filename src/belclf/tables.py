@@ -45,10 +45,13 @@ def table_format(path: str | os.PathLike, write: bool = False) -> str:
     path = Path(path)
     if not write and is_dataset_dir(path):
         return "dataset"
+    if write and not path.suffix:  # an output folder: a dataset, saved with save_to_disk
+        return "dataset"
     suffixes = WRITE_SUFFIXES if write else READ_SUFFIXES
     if path.suffix.lower() not in suffixes:
         what = "an output table" if write else "a table"
-        extra = "" if write else " or a folder saved with datasets' save_to_disk"
+        extra = ", or be a folder name (no suffix) for a saved dataset" if write else \
+            " or a folder saved with datasets' save_to_disk"
         raise ValueError(f"{path}: unsupported format {path.suffix or 'without a suffix'}: {what} must end in "
                          f"{', '.join(suffixes)}{extra}")
     return path.suffix.lower()[1:]
@@ -60,7 +63,7 @@ def check_format(path: str | os.PathLike, write: bool = False) -> str:
     if fmt == "parquet":
         require("pyarrow.parquet", "train", f"{'Writing' if write else 'Reading'} Parquet ({path})")
     elif fmt == "dataset":
-        require("datasets", "train", f"Reading a saved dataset ({path})")
+        require("datasets", "train", f"{'Writing' if write else 'Reading'} a saved dataset ({path})")
     return fmt
 
 
@@ -192,7 +195,8 @@ def require_columns(path: str | os.PathLike, found: list[str], wanted: dict[str,
 
 # ------------------------------------------------------------------ writing
 def write_table(path: str | os.PathLike, rows: Iterable[dict], schema: dict[str, type]) -> int:
-    """Write flat ``rows`` to ``path`` (.jsonl, .csv or .parquet) atomically; returns the row count.
+    """Write flat ``rows`` to ``path`` (.jsonl, .csv, .parquet, or a folder without a suffix: a
+    ``datasets`` dataset saved with ``save_to_disk``) atomically; returns the row count.
 
     ``schema`` maps each column to ``str`` or ``float``; CSV and Parquet get its header even
     with no rows. Missing values are written as empty cells (CSV) or nulls.
@@ -202,7 +206,20 @@ def write_table(path: str | os.PathLike, rows: Iterable[dict], schema: dict[str,
     tmp = path.with_name(path.name + ".tmp")
     n = 0
     try:
-        if fmt == "parquet":
+        if fmt == "dataset":
+            import shutil
+
+            datasets = require("datasets", "train", "Writing a saved dataset")
+            datasets.disable_progress_bars()
+            features = datasets.Features({name: datasets.Value("float64" if kind is float else "string")
+                                          for name, kind in schema.items()})
+            listed = [{name: row.get(name) for name in schema} for row in rows]
+            n = len(listed)
+            shutil.rmtree(tmp, ignore_errors=True)
+            datasets.Dataset.from_list(listed, features=features).save_to_disk(str(tmp))
+            if path.exists():  # the dataset replaces what was there, as the other formats do
+                shutil.rmtree(path)
+        elif fmt == "parquet":
             pa = require("pyarrow", "train", "Writing Parquet")
             pq = require("pyarrow.parquet", "train", "Writing Parquet")
             arrow = pa.schema([(name, pa.float64() if kind is float else pa.string()) for name, kind in schema.items()])
@@ -228,6 +245,11 @@ def write_table(path: str | os.PathLike, rows: Iterable[dict], schema: dict[str,
                     n += 1
         os.replace(tmp, path)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        if tmp.is_dir():
+            import shutil
+
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)
         raise
     return n
