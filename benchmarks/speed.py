@@ -21,7 +21,6 @@ import argparse
 import copy
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import CORPUS, articles_5kb  # noqa: E402
+from run import CORPUS, articles_5kb, cold_start  # noqa: E402
 
 
 def best_rate(function, texts, passes: int = 3) -> float:
@@ -86,16 +85,6 @@ def label_files(folder: Path, workers: int) -> float:
     return n / elapsed
 
 
-def cold_start(runs: int = 3) -> float:
-    code = "import belclf; belclf.load('default').classify('Minsk and Moscow signed a gas deal.')"
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def peak_memory(n: int) -> float:
     # VmHWM of the new process (Linux): unlike ru_maxrss, it does not inherit this big parent's peak
     code = (f"import sys; sys.path.insert(0, {str(HERE)!r}); from run import articles_5kb; import belclf; "
@@ -143,7 +132,7 @@ def main() -> None:
     for name, rate in rows:
         ratio = f"{rate / reference:.2f}" if reference else "–"
         print(f"| {name:<52} | {rate:>10,.0f} | {ratio:>14} |")
-    print(f"\ncold start {cold_start():.2f} s; peak memory {peak_memory(min(args.n, 2000)):.0f} MB "
+    print(f"\ncold start {cold_start('default'):.2f} s; peak memory {peak_memory(min(args.n, 2000)):.0f} MB "
           f"(labelling {min(args.n, 2000)} articles); {cores} cores; {len(texts)} articles of 5 KB")
 
 
