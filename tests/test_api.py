@@ -122,10 +122,22 @@ def test_an_unknown_or_removed_tier_names_the_tiers():
         belclf.load("fast")
 
 
+def test_chunks_keep_order_and_bound_their_characters():
+    from belclf.model import _chunks
+
+    texts = ["a" * n for n in (10, 50, 200, 5, 5, 1000, 0, 30, 64)]
+    chunks = _chunks(texts, 100)
+    assert [t for chunk in chunks for t in chunk] == texts
+    assert all(len("\n".join(chunk)) <= 100 or len(chunk) == 1 for chunk in chunks)
+    assert [len(chunk) for chunk in chunks] == [2, 1, 2, 1, 3]
+    assert _chunks([], 100) == []
+
+
 def test_threads_follow_belclf_threads_and_do_not_change_results(monkeypatch):
     from belclf.model import n_threads
 
-    texts = [f"Minsk and Moscow signed gas deal number {i}; Lukashenko met Putin." for i in range(300)]
+    # 1.3 MB of text: several chunks (model._CHUNK_CHARACTERS)
+    texts = [f"Minsk and Moscow signed gas deal number {i}; Lukashenko met Putin. " * 60 for i in range(300)]
     texts += ["The EU imposed sanctions on Belarusian potash.", ""] * 20
     model = belclf.load("tfidf")
     monkeypatch.setenv("BELCLF_THREADS", "1")
@@ -133,7 +145,9 @@ def test_threads_follow_belclf_threads_and_do_not_change_results(monkeypatch):
     one = model.predict_proba(texts)
     monkeypatch.setenv("BELCLF_THREADS", "3")
     assert n_threads() == 3
-    assert np.array_equal(model.predict_proba(texts), one)  # rows do not depend on how texts are chunked
+    assert np.array_equal(model.predict_proba(texts), one)
+    few = [298, 299, 300, 301, 0, 1]  # rows do not depend on the texts read with them
+    assert np.array_equal(model.predict_proba([texts[i] for i in few]), one[few])
     monkeypatch.setenv("BELCLF_THREADS", "two")
     with pytest.raises(ValueError, match="BELCLF_THREADS"):
         n_threads()

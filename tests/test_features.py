@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from belclf.features import TfidfFeatures, _analyze, _IntMap, _word_spans, tokenize, word_hashes
+from belclf.features import TfidfFeatures, Words, _analyze, _IntMap, lower, tokenize, word_hashes
 from belclf.models import bundled_embedding
 
 CORPUS = Path(__file__).resolve().parent.parent / "training/data/corpus.jsonl"
@@ -40,13 +40,38 @@ ODD = [
 
 @pytest.mark.parametrize("texts", [TEXTS, ODD, ODD[:1] + TEXTS, TEXTS + ODD[1:]])
 def test_word_hashes_find_the_words_of_tokenize(texts):
-    hashes, text_of = _word_spans(texts)
+    words = Words(texts)
+    long_enough = words.end - words.begin >= 2
+    hashes, text_of = words.hashes[long_enough], words.text_of[long_enough]
     reference = [(word, i) for i, text in enumerate(texts) for word in tokenize(text)]
     assert len(hashes) == len(reference)
     assert text_of.tolist() == [i for _, i in reference]
     # each word hashed alone gives the hash found in context, and distinct words differ
     assert word_hashes([w for w, _ in reference]).tolist() == hashes.tolist()
     assert len(set(hashes.tolist())) == len({w for w, _ in reference})
+
+
+def test_lower_keeps_every_character_in_its_place():
+    for text in ODD + TEXTS:
+        low = lower(text)
+        assert len(low) == len(text)
+        assert all(a == b.lower()[0] for a, b in zip(low, text))
+    assert lower("İlham ΟΔΟΣ") == "ilham οδοσ"
+
+
+@pytest.mark.parametrize("texts", [TEXTS, ODD])
+def test_a_span_hashes_the_same_wherever_it_stands(texts):
+    words = Words(texts)
+    rng = np.random.default_rng(0)
+    spans, alone = [], []
+    for _ in range(300):
+        i = int(rng.integers(len(texts)))
+        a, b = sorted(rng.integers(0, len(texts[i]) + 1, size=2).tolist())
+        spans.append((words.starts[i] + a, words.starts[i] + b))
+        alone.append(lower(texts[i])[a:b])
+    begin, end = np.array(spans).T
+    found = Words(alone)
+    assert words.span_hashes(begin, end).tolist() == found.span_hashes(found.starts, found.stops).tolist()
 
 
 def test_tfidf_equals_scikit_learn_on_the_corpus():
@@ -87,7 +112,10 @@ def test_int_map_finds_keys_through_collisions():
     table = _IntMap(keys, np.arange(5000))
     assert table.get(keys).tolist() == list(range(5000))
     absent = np.setdiff1d(rng.choice(1 << 40, size=5000), keys)
-    assert (table.get(absent, default=-7) == -7).all()
+    assert (table.get(absent) == -1).all()
+    # 0 marks empty slots unless it is a key: then another number does, and 0 is found
+    with_zero = _IntMap(np.array([0, 1, 5]), np.array([7, 8, 9]))
+    assert with_zero.get(np.arange(7)).tolist() == [7, 8, -1, -1, -1, 9, -1]
     assert table.get(np.zeros(0, np.int64)).shape == (0,)
     with pytest.raises(ValueError):
         _IntMap(np.array([3, 3]), np.array([0, 1]))

@@ -18,9 +18,18 @@ import numpy as np
 _WORD = re.compile(r"\w\w+")
 
 
+def lower(text: str) -> str:
+    """``text`` lower-cased one character for one ("İ" -> "i", "Σ" -> "σ" wherever it stands),
+    so that a place in the lower-cased text is the same place in ``text``."""
+    low = text.lower()
+    if len(low) == len(text) and "\u03a3" not in text:  # str.lower makes a word-final Σ "ς"
+        return low
+    return "".join(c.lower()[0] for c in text)
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased words of two or more characters."""
-    return _WORD.findall(text.lower())
+    return _WORD.findall(lower(text))
 
 
 def ngrams(words: list[str]) -> list[str]:
@@ -39,91 +48,107 @@ def _analyze(text: str) -> list[str]:  # module level so scikit-learn can call i
 # It finds exactly the words of ``tokenize`` (tests compare them on the corpus and on odd Unicode).
 
 _BASE = 0x9E3779B97F4A7C15  # odd, so that multiplying by it loses nothing modulo 2**64
-_SPECIAL = ("\u0130", "\u03a3")  # İ and Σ: their lower case is not one fixed code point
+_INVERSE = pow(_BASE, -1, 1 << 64)  # _BASE * _INVERSE == 1 modulo 2**64
 
 
 @lru_cache(maxsize=2)
-def _unicode_tables(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For the code points below ``size``: whether each is a word character (``\\w``), whether
-    it is white space (``\\s``), and its lower case."""
+def _unicode_tables(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """For the code points below ``size``: whether each is a word character (``\\w``), and its
+    lower case (as ``lower`` gives it)."""
     chars = np.arange(size, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
-    is_word, is_space = np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)
-    for table, pattern in ((is_word, r"\w+"), (is_space, r"\s+")):
-        for run in re.finditer(pattern, chars):
-            table[run.start() : run.end()] = True
-    for special in _SPECIAL:  # texts with these are lower-cased by str.lower (see _code_points)
-        chars = chars.replace(special, " ")
+    is_word = np.zeros(size, dtype=bool)
+    for run in re.finditer(r"\w+", chars):
+        is_word[run.start() : run.end()] = True
+    special = {0x130: "i", 0x3A3: "\u03c3"}  # İ (two characters in str.lower) and Σ (two forms)
+    for point in special:
+        chars = chars.replace(chr(point), " ")
     lower = np.frombuffer(chars.lower().encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
-    return is_word, is_space, lower
+    for point, low in special.items():
+        lower[point] = ord(low)
+    return is_word, lower
 
 
-def _tables_for(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    # the Basic Multilingual Plane's tables take milliseconds to build; all of Unicode's are built only when needed
-    return _unicode_tables(0x10000 if not len(points) or points.max() < 0x10000 else 0x110000)
+_CACHED_POWERS = 1 << 18  # powers kept for batches up to 256K characters (4 MB); longer ones get theirs anew
+_powers = (np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64))
 
 
-def word_characters(points: np.ndarray) -> np.ndarray:
-    """Which of the code points ``points`` are word characters (``\\w``)."""
-    return _tables_for(points)[0][points]
-
-
-def space_characters(points: np.ndarray) -> np.ndarray:
-    """Which of the code points ``points`` are white space (``\\s``)."""
-    return _tables_for(points)[1][points]
-
-
-_powers = np.ones(1, dtype=np.uint64)
-
-
-def _powers_of_base(n: int) -> np.ndarray:
-    """BASE**i modulo 2**64 for i < n (cached, grown by doubling)."""
+def _powers_of_base(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """BASE**i and BASE**-i modulo 2**64 for i < n (at least n of each)."""
     global _powers
-    if len(_powers) < n:
-        size = max(n, 2 * len(_powers), 64)
-        with np.errstate(over="ignore"):
-            _powers = np.concatenate([[np.uint64(1)], np.cumprod(np.full(size - 1, _BASE, dtype=np.uint64))])
-    return _powers
-
-
-def _code_points(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Lower-cased code points of ``texts`` joined by newlines, which of them are word
-    characters, and where each text starts."""
-    texts = [t.lower() if _SPECIAL[0] in t or _SPECIAL[1] in t else t for t in texts]
-    points = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    is_word, _, lower = _tables_for(points)
-    return lower[points], is_word[points], np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
-
-
-def _word_spans(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Hash of each word of ``texts`` (as ``tokenize`` finds them), and the text it is in.
-
-    A word's hash is the sum of its lower-cased code points times BASE**(place in the word),
-    modulo 2**64: a difference of two prefix sums, whatever the text around the word.
-    """
-    points, word, starts = _code_points(texts)
-    edges = np.flatnonzero(np.diff(np.concatenate([[False], word, [False]]).view(np.int8)))
-    begin, end = edges[0::2], edges[1::2]
-    place = np.arange(len(points))
-    first = np.zeros(len(points), dtype=np.int64)
-    first[begin] = begin
-    place -= np.maximum.accumulate(first) if len(first) else first
-    place *= word  # 0 outside words, so the powers needed are those of the longest word
-    long_enough = end - begin >= 2
-    begin, end = begin[long_enough], end[long_enough]
-    powers = _powers_of_base(int(place.max()) + 1 if len(place) else 1)
+    if len(_powers[0]) >= n:
+        return _powers
+    size = n if n > _CACHED_POWERS else min(max(n, 2 * len(_powers[0]), 1 << 16), _CACHED_POWERS)
     with np.errstate(over="ignore"):
-        prefix = np.zeros(len(points) + 1, dtype=np.uint64)
-        np.cumsum(points.astype(np.uint64) * powers[place], out=prefix[1:])
-        hashes = prefix[end] - prefix[begin]
-    return hashes, np.searchsorted(starts, begin, side="right") - 1
+        made = tuple(np.concatenate([[np.uint64(1)], np.cumprod(np.full(size - 1, b, dtype=np.uint64))])
+                     for b in (_BASE, _INVERSE))
+    if size <= _CACHED_POWERS:
+        _powers = made
+    return made
+
+
+class Words:
+    """The words of a batch of texts, found once for every featuriser that reads them.
+
+    The texts are lower-cased (``lower``), joined by newlines and read as one array of code
+    points; a word is a run of word characters (``\\w``). Any span of a text has a 64-bit hash,
+    the sum of its code points times BASE**(place in the span) modulo 2**64, taken from one
+    prefix sum (``span_hashes``): the same span hashes the same wherever it stands.
+
+    Attributes: ``texts``; ``joined`` (the texts joined by newlines) and ``points`` (its
+    lower-cased code points); ``starts`` and ``stops`` (where
+    each text begins and ends in ``points``); ``begin``, ``end``, ``hashes``, ``text_of`` (per
+    word, of every length: ``tokenize`` keeps those of two or more characters).
+    """
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts = list(texts)
+        self.joined = "\n".join(self.texts)
+        original = np.frombuffer(self.joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        # ASCII by arithmetic (twice as fast as table look-ups), the rest by the tables
+        self.points = original + ((original - np.uint32(65)) < 26) * np.uint32(32)
+        word = np.zeros(len(original) + 2, dtype=bool)  # padded with False on both sides
+        inner = word[1:-1]
+        np.less(self.points - np.uint32(97), 26, out=inner)
+        inner |= (self.points - np.uint32(48)) < 10
+        inner |= self.points == ord("_")
+        beyond = np.flatnonzero(original >= 128)
+        if len(beyond):  # tables for the Basic Multilingual Plane take 0.01 s to build, for all of Unicode 0.2 s
+            is_word, lower_case = _unicode_tables(0x10000 if original[beyond].max() < 0x10000 else 0x110000)
+            self.points[beyond], inner[beyond] = lower_case[original[beyond]], is_word[original[beyond]]
+        del original
+        lengths = np.fromiter(map(len, self.texts), dtype=np.int64, count=len(self.texts))
+        self.starts = np.cumsum(lengths + 1) - lengths - 1
+        self.stops = self.starts + lengths
+        edges = np.flatnonzero(word[1:] != word[:-1])  # a bool array: nonzero is fastest on it
+        self.begin, self.end = edges[0::2], edges[1::2]
+        per_text = np.diff(np.append(np.searchsorted(self.begin, self.starts), len(self.begin)))
+        self.text_of = np.repeat(np.arange(len(self.texts)), per_text)
+        self._powers, self._inverse = _powers_of_base(len(self.points) + 1)
+        self._prefix = np.zeros(len(self.points) + 1, dtype=np.uint64)
+        with np.errstate(over="ignore"):  # in place: no temporary arrays of 8 bytes a character
+            np.multiply(self.points, self._powers[: len(self.points)], out=self._prefix[1:])
+            np.cumsum(self._prefix[1:], out=self._prefix[1:])
+        self.hashes = self.span_hashes(self.begin, self.end)
+
+    def span_hashes(self, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
+        """The hash of each span [begin, end) of ``points``."""
+        with np.errstate(over="ignore"):
+            return (self._prefix[end] - self._prefix[begin]) * self._inverse[begin]
+
+
+
+def as_words(texts: Union[Sequence[str], Words]) -> Words:
+    """``texts`` as ``Words`` (itself if it already is)."""
+    return texts if isinstance(texts, Words) else Words(texts)
 
 
 def word_hashes(words: Sequence[str]) -> np.ndarray:
-    """The hash ``_word_spans`` gives each of ``words`` (lower-cased single words)."""
-    hashes, text_of = _word_spans(list(words))
-    if len(hashes) != len(words) or not np.array_equal(text_of, np.arange(len(words))):
+    """The hash ``Words`` gives each of ``words`` (lower-cased single words)."""
+    found = Words(list(words))
+    if len(found.hashes) != len(words) or not np.array_equal(found.text_of, np.arange(len(words))) \
+            or (found.end - found.begin < 2).any():
         raise ValueError("word_hashes takes single words of two or more word characters")
-    return hashes
+    return found.hashes
 
 
 class _IntMap:
@@ -134,8 +159,12 @@ class _IntMap:
         if len(np.unique(keys)) != len(keys):
             raise ValueError("keys must be distinct")
         self._bits = max(int(np.ceil(np.log2(max(len(keys), 1) * 4))), 4)
-        self._keys = np.zeros(1 << self._bits, dtype=np.uint64)
-        self._values = np.full(1 << self._bits, -1, dtype=np.int64)  # -1: empty slot
+        # an empty slot holds value -1 and a key that is not a key of the table
+        empty = 0
+        while (keys == np.uint64(empty)).any():
+            empty += 1
+        self._keys = np.full(1 << self._bits, empty, dtype=np.uint64)
+        self._values = np.full(1 << self._bits, -1, dtype=np.int64)
         slots = self._slot(keys)
         pending = np.arange(len(keys))
         while len(pending):  # place each key at its slot or the next free one
@@ -148,24 +177,25 @@ class _IntMap:
 
     def _slot(self, keys: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore"):  # Fibonacci hashing: the top bits of key * odd constant
-            return ((keys * np.uint64(_BASE)) >> np.uint64(64 - self._bits)).astype(np.int64)
+            slots = keys * np.uint64(_BASE)
+        slots >>= np.uint64(64 - self._bits)
+        return slots.view(np.int64)
 
-    def get(self, keys: np.ndarray, default: int = -1) -> np.ndarray:
-        """The value of each key, ``default`` where absent."""
-        keys = np.asarray(keys).astype(np.uint64)
+    def get(self, keys: np.ndarray) -> np.ndarray:
+        """The value of each key, -1 where absent."""
+        keys = np.asarray(keys, dtype=np.uint64)
         slots = self._slot(keys)
-        values = self._values[slots]
-        found = (self._keys[slots] == keys) & (values >= 0)
-        out = np.where(found, values, default)
-        active = np.flatnonzero(~found & (values >= 0))  # another key sits there: probe on
+        out = self._values[slots]  # right where a key sits at its own slot; -1 where that is empty
+        active = np.flatnonzero(self._keys[slots] != keys)
+        active = active[out[active] >= 0]  # another key sits there: probe on
+        out[active] = -1
         mask = (1 << self._bits) - 1
         while len(active):
-            slots[active] = (slots[active] + 1) & mask
-            seen = slots[active]
+            seen = slots[active] = (slots[active] + 1) & mask
             values = self._values[seen]
-            found = (self._keys[seen] == keys[active]) & (values >= 0)
-            out[active[found]] = values[found]
-            active = active[~found & (values >= 0)]
+            here = self._keys[seen] == keys[active]
+            out[active[here]] = values[here]
+            active = active[~here & (values >= 0)]
         return out
 
 
@@ -179,11 +209,12 @@ class SparseRows:
     def __matmul__(self, dense: np.ndarray) -> np.ndarray:
         """rows @ dense (columns x k) in float64; each row summed alone, so a row's result does
         not depend on the rows beside it."""
-        products = self.data[:, None].astype(np.float64) * dense[self.indices]
         out = np.zeros((self.shape[0], dense.shape[1]))
         filled = np.flatnonzero(self.indptr[1:] > self.indptr[:-1])
         if len(filled):
-            out[filled] = np.add.reduceat(products, self.indptr[filled], axis=0)
+            data, columns = self.data.astype(np.float64), np.ascontiguousarray(dense.T)
+            for j, column in enumerate(columns):  # a column at a time: arrays of one number per entry
+                out[filled, j] = np.add.reduceat(data * column[self.indices], self.indptr[filled])
         return out
 
     def to_scipy(self):
@@ -220,7 +251,7 @@ class TfidfFeatures:
         self.idf = np.asarray(idf, dtype=np.float32)
         if sorted(vocabulary.values()) != list(range(len(self.idf))):
             raise ValueError(f"the vocabulary's {len(vocabulary)} terms do not match the {len(self.idf)} idf weights")
-        # Words of all terms, each looked up by its hash (see _word_spans); bigrams by integer
+        # Words of all terms, each looked up by its hash (see Words); bigrams by integer
         # codes (left * n_words + right).
         parts = [term.split(" ") for term in vocabulary]
         words = list(dict.fromkeys(chain.from_iterable(parts)))
@@ -235,7 +266,7 @@ class TfidfFeatures:
         single = np.fromiter(map(len, parts), dtype=np.int64, count=count) == 1
         left = np.fromiter((word(p[0]) for p in parts), dtype=np.int64, count=count)
         right = np.fromiter((word(p[-1]) for p in parts), dtype=np.int64, count=count)
-        self._unigram = np.full(n + 1, -1, dtype=np.int64)  # last slot: unknown word
+        self._unigram = np.full(n + 1, -1, dtype=np.int64)  # last entry: an unknown word (id -1)
         self._unigram[left[single]] = features[single]
         self._bigrams = _IntMap(left[~single] * n + right[~single], features[~single])
         self._starts_bigram = np.zeros(n + 1, dtype=bool)  # few words start a known bigram
@@ -257,24 +288,26 @@ class TfidfFeatures:
     def dim(self) -> int:
         return len(self.idf)
 
-    def transform(self, texts: Sequence[str]):
+    def transform(self, texts: Union[Sequence[str], Words]):
         """TF-IDF rows of ``texts`` as a ``scipy.sparse.csr_matrix``."""
         return self.rows(texts).to_scipy()
 
-    def rows(self, texts: Sequence[str]) -> SparseRows:
-        """TF-IDF rows of ``texts``, without scipy (what prediction reads)."""
-        n_words = self._n_words
-        hashes, text_of = _word_spans(texts)
-        ids = self._word_ids.get(hashes, default=n_words)
+    def rows(self, texts: Union[Sequence[str], Words]) -> SparseRows:
+        """TF-IDF rows of ``texts`` (or of their ``Words``), without scipy (what prediction reads)."""
+        words, n_words = as_words(texts), self._n_words
+        n_texts = len(words.texts)
+        long_enough = words.end - words.begin >= 2  # the words of tokenize
+        hashes, text_of = words.hashes[long_enough], words.text_of[long_enough]
+        ids = self._word_ids.get(hashes)  # -1: not a word of the vocabulary (the tables' last entry)
         unigrams = self._unigram[ids]
         left, right = ids[:-1], ids[1:]
-        pairs = self._starts_bigram[left] & (right < n_words) & (text_of[:-1] == text_of[1:])
+        pairs = self._starts_bigram[left] & (right >= 0) & (text_of[:-1] == text_of[1:])
         bigrams = self._bigrams.get(left[pairs] * n_words + right[pairs])
         rows = np.concatenate([text_of[unigrams >= 0], text_of[:-1][pairs][bigrams >= 0]])
         columns = np.concatenate([unigrams[unigrams >= 0], bigrams[bigrams >= 0]])
         # Term counts: sort (text, term) codes and count the runs (a 32-bit sort where codes fit).
         shift = max(self.dim - 1, 1).bit_length()
-        wide = (len(texts) << shift) >= 1 << 32
+        wide = (n_texts << shift) >= 1 << 32
         codes = np.sort((rows.astype(np.uint64 if wide else np.uint32) << shift) | columns.astype(np.uint32))
         change = np.ones(len(codes), dtype=bool)
         change[1:] = codes[1:] != codes[:-1]
@@ -282,11 +315,11 @@ class TfidfFeatures:
         counts = np.diff(np.append(first, len(codes))).astype(np.float32)
         rows, columns = (codes[first] >> shift).astype(np.int64), (codes[first] & ((1 << shift) - 1)).astype(np.int32)
         data = (np.log(counts) + np.float32(1.0)) * self.idf[columns]
-        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=len(texts)))
+        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n_texts))
         data /= np.maximum(norms, 1e-12)[rows].astype(np.float32)
-        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=len(texts)), out=indptr[1:])
-        return SparseRows(data, columns, indptr, (len(texts), self.dim))
+        indptr = np.zeros(n_texts + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n_texts), out=indptr[1:])
+        return SparseRows(data, columns, indptr, (n_texts, self.dim))
 
     def state(self) -> dict:
         # terms in column order: a list is half the size of the term -> column dict

@@ -16,7 +16,7 @@ import numpy as np
 from ._optional import require
 from .clean import clean as clean_text
 from .clean import sentences
-from .features import SparseRows, StaticEmbedding, TfidfFeatures, from_state, tokenize
+from .features import SparseRows, StaticEmbedding, TfidfFeatures, Words, from_state, tokenize
 from .prediction import LABELS, Evidence, Prediction
 
 FEATURE_KINDS = ("tfidf", "static", "transformer")
@@ -250,13 +250,14 @@ class Classifier:
     def _blocks(self, texts: Sequence[str]) -> list[Any]:
         """Feature blocks of already-prepared texts, each scaled as it was in training."""
         blocks = []
+        words = Words(texts)  # found once, read by TF-IDF and the actor dictionary
         for feature in self.features:
             if feature.kind == "tfidf":
-                blocks.append(feature.rows(texts))
+                blocks.append(feature.rows(words))
             elif feature.kind == "static":
                 blocks.append(feature.transform([tokenize(t) for t in texts]) * self.embedding_weight)
             elif feature.kind == "actors":
-                blocks.append(feature.transform(texts))
+                blocks.append(feature.transform(words))
             else:  # the transformer reads the text itself
                 blocks.append(feature.transform(texts) * self.embedding_weight)
         return blocks
@@ -358,8 +359,9 @@ class Classifier:
         self._check_languages(texts, prepared)
         self._fit_features(prepared)
         self._show_progress(progress)
-        X = sparse.hstack([b.to_scipy() if isinstance(b, SparseRows) else sparse.csr_matrix(b)
-                           for b in self._blocks(prepared)], format="csr")
+        X = sparse.vstack([sparse.hstack([b.to_scipy() if isinstance(b, SparseRows) else sparse.csr_matrix(b)
+                                          for b in self._blocks(chunk)], format="csr")
+                           for chunk in self._chunks(prepared)], format="csr")
         # Actor features speak to who deals with whom: the direction heads and the gate read them,
         # the theme heads do not (their weights there stay 0).
         from .actors import direction_bloc
@@ -424,13 +426,13 @@ class Classifier:
     def _scores(self, prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
         """Label probabilities (texts x labels) and, with a gate, relevance probabilities.
 
-        Without an encoder (which has threads of its own), texts are read in chunks of 128 (which
-        bounds memory), on up to ``n_threads()`` threads: the features' numpy work runs outside
-        Python's GIL. A text's scores do not depend on the texts read with it.
+        Without an encoder (which has threads of its own), texts are read in chunks of about 256K
+        characters (which bounds memory), on up to ``n_threads()`` threads: the features' numpy
+        work runs outside Python's GIL. A text's scores do not depend on the texts read with it.
         """
-        if any(f.kind in ("transformer", "static") for f in self.features) or len(prepared) <= 128:
+        chunks = self._chunks(prepared)
+        if len(chunks) <= 1:
             return self._scores_serial(prepared)
-        chunks = [prepared[i : i + 128] for i in range(0, len(prepared), 128)]
         threads = min(n_threads(), len(chunks))
         if threads > 1:
             from concurrent.futures import ThreadPoolExecutor
@@ -441,6 +443,13 @@ class Classifier:
             parts = [self._scores_serial(chunk) for chunk in chunks]
         relevance = None if parts[0][1] is None else np.concatenate([p[1] for p in parts])
         return np.concatenate([p[0] for p in parts]), relevance
+
+    def _chunks(self, prepared: Sequence[str]) -> list[Sequence[str]]:
+        """Texts to featurise together: all of them for an encoder (which batches and threads on
+        its own), otherwise runs of about ``_CHUNK_CHARACTERS`` characters."""
+        if any(f.kind in ("transformer", "static") for f in self.features):
+            return [prepared]
+        return _chunks(prepared, _CHUNK_CHARACTERS)
 
     def _scores_serial(self, prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
         blocks = self._blocks(prepared)
@@ -710,6 +719,20 @@ def n_threads() -> int:
             raise ValueError(f"BELCLF_THREADS must be a whole number of at least 1, not {value!r}")
         return int(value)
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+_CHUNK_CHARACTERS = 1 << 18  # a chunk's arrays take about 40 bytes a character: two threads' chunks, ~20 MB
+
+
+def _chunks(texts: Sequence[str], characters: int) -> list[Sequence[str]]:
+    """``texts`` cut in order into runs of at most ``characters`` characters (or of one text)."""
+    chunks, start, size = [], 0, 0
+    for i, text in enumerate(texts):
+        if size and size + len(text) > characters:
+            chunks.append(texts[start:i])
+            start, size = i, 0
+        size += len(text) + 1
+    return chunks + [texts[start:]] if start < len(texts) else chunks
 
 
 def _linear(blocks: list[Any], coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:

@@ -3,7 +3,8 @@
 A direction label says whom Minsk deals with. Event-coding systems (CAMEO actor dictionaries,
 as GDELT and ICEWS use them) map names, offices, institutions, firms and places to actors and
 then look at who appears with whom. belclf does the same: ``ActorDictionary.find`` returns the
-actor mentions of a text with their spans (an Aho-Corasick automaton, leftmost-longest), and
+actor mentions of a text with their spans (aliases matched on the words that TF-IDF reads, the
+longest at each place), and
 ``ActorFeatures`` turns them into counts per bloc and per-sentence co-occurrence of a Belarusian
 actor with each other bloc, which every tier's direction heads and relevance gate read.
 
@@ -16,14 +17,13 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from itertools import chain
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Sequence, Union
 
 import numpy as np
 
-from ..features import space_characters, word_characters
+from ..features import Words, _IntMap, as_words, lower
 
 BUNDLED = Path(__file__).resolve().parent / "actors.json"
 ANCHOR = "belarus"  # the bloc every direction is measured from
@@ -49,17 +49,14 @@ class Mention:
     end: int
 
 
-
-
 class ActorDictionary:
     """Actors with their aliases, matched case-insensitively on word boundaries (acronyms
-    marked ``case_sensitive`` in their exact case); the longest alias wins where two overlap.
+    marked ``case_sensitive`` in their exact case); of overlapping matches the first to start
+    wins, and of those starting together the longest.
     Aliases an actor lists under ``ambiguous_aliases`` count only when the text also names the
     same bloc by an unambiguous alias ("Brest" is Belarusian next to "Minsk", not alone)."""
 
     def __init__(self, actors: Sequence[dict[str, Any]], directions: dict[str, str] | None = None) -> None:
-        import ahocorasick_rs
-
         self.actors = [dict(a) for a in actors]
         self.directions = {**DIRECTIONS, **(directions or {})}
         seen: set[str] = set()
@@ -73,11 +70,14 @@ class ActorDictionary:
             aliases = actor.get("aliases") or []
             if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
                 raise ValueError(f"{where}: 'aliases' must be a list of non-empty strings")
+            for alias in aliases + ([actor["name"]] if actor.get("name") else []):
+                if not (alias.strip()[:1].isalnum() and len(lower(alias)) == len(alias)):
+                    raise ValueError(f"{where}: the alias {alias!r} must begin with a letter or digit")
         self.blocs = sorted({a["bloc"] for a in self.actors}, key=lambda b: (b != ANCHOR, b))
         bloc_index = {b: i for i, b in enumerate(self.blocs)}
-        # One automaton over lower-cased text; an acronym marked case_sensitive ("US", "EU") keeps
-        # its exact form and a match must show it in the text (so "us" and "eu" are not actors).
-        # An alias listed under ambiguous_aliases ("Brest", "KGB", "National Assembly") counts only
+        # Aliases are matched lower-cased; an acronym marked case_sensitive ("US", "EU") keeps its
+        # exact form and a match must show it in the text (so "us" and "eu" are not actors). An
+        # alias listed under ambiguous_aliases ("Brest", "KGB", "National Assembly") counts only
         # in a text that names its bloc unambiguously too.
         keys: dict[str, tuple[int, int, str | None, bool]] = {}
         for index, actor in enumerate(self.actors):
@@ -85,17 +85,46 @@ class ActorDictionary:
             ambiguous = {" ".join(a.split()).lower() for a in actor.get("ambiguous_aliases") or []}
             for alias in actor.get("aliases", []) + ([actor["name"]] if actor.get("name") else []):
                 alias = " ".join(alias.split())
-                keys[alias.lower()] = (index, bloc_index[actor["bloc"]], alias if exact else None,
-                                       alias.lower() in ambiguous)  # a repeated alias: the later actor's
+                keys[lower(alias)] = (index, bloc_index[actor["bloc"]], alias if exact else None,
+                                      alias.lower() in ambiguous)  # a repeated alias: the later actor's
         values = list(keys.values())
         self._actor_of = np.array([v[0] for v in values], dtype=np.int64)
         self._bloc_of = np.array([v[1] for v in values], dtype=np.int64)
-        self._exact = [v[2] for v in values if v[2] is not None]
-        self._exact_of = np.cumsum([v[2] is not None for v in values]) - 1
-        self._exact_of[[v[2] is None for v in values]] = -1
+        self._exact = [v[2] for v in values]
+        self._has_exact = np.array([v[2] is not None for v in values], dtype=bool)
         self._ambiguous_of = np.array([v[3] for v in values], dtype=bool)
-        # leftmost-longest: where aliases overlap, the longest wins
-        self._automaton = ahocorasick_rs.AhoCorasick(list(keys), matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
+        # Each alias as words. A mention starts at a word equal to the alias's first word (and,
+        # for a longer alias, followed by its second word), spans as many words as the alias plus
+        # its trailing dots ("U.S."), and hashes as the alias does (Words.span_hashes). A "shape"
+        # is such a (number of words, trailing characters); each first word (or first pair of
+        # words) has the shapes of its aliases, and every shape is tried where it occurs.
+        found = Words(list(keys))
+        end, hashes, text_of = found.end, found.hashes, found.text_of
+        n_words = np.bincount(text_of, minlength=len(keys))
+        first = np.cumsum(n_words) - n_words
+        trailing = found.stops - end[first + n_words - 1]
+        longer = n_words > 1
+        second = np.where(longer, first + 1, first)
+        alone = ~longer & (trailing == 0)  # a one-word alias: the word itself is the key
+        dotted = ~longer & ~alone
+        self._singles, self._single_shapes = _shape_table(hashes[first[dotted]], n_words[dotted], trailing[dotted])
+        self._pairs, self._pair_shapes = _shape_table(_pair_key(hashes[first[longer]], hashes[second[longer]]),
+                                                      n_words[longer], trailing[longer])
+        # first words: the alias each is alone (-1: none), its group of one-word shapes with
+        # trailing dots (-1: none), and whether a longer alias begins with it
+        first_words, group = np.unique(hashes[first], return_inverse=True)
+        self._first_words = _IntMap(first_words, np.arange(len(first_words)))
+        self._word_alias = np.full(len(first_words), -1, dtype=np.int64)
+        self._word_alias[group.reshape(-1)[alone]] = np.flatnonzero(alone)
+        self._single_group = self._singles.get(first_words)
+        self._begins_longer = np.bincount(group.reshape(-1)[longer], minlength=len(first_words)) > 0
+        # quick sieves before the tables: most words begin no alias, most pairs no longer one
+        # (a bit for each value of 16 bits of a hash)
+        self._maybe_first, self._maybe_pair = np.zeros(1 << 16, dtype=bool), np.zeros(1 << 16, dtype=bool)
+        self._maybe_first[_top_bits(first_words)] = True
+        self._maybe_pair[_top_bits(_pair_key(hashes[first[longer]], hashes[second[longer]]))] = True
+        self._aliases = _IntMap(_span_key(found.span_hashes(found.starts, found.stops), found.stops - found.starts),
+                                np.arange(len(keys)))
 
     @classmethod
     def load(cls, *extra: str | os.PathLike) -> "ActorDictionary":
@@ -112,44 +141,70 @@ class ActorDictionary:
             directions.update(declared)
         return cls(list(merged.values()), directions)
 
-    def scan_many(self, texts: Sequence[str]) -> tuple[np.ndarray, ...]:
-        """Actor mentions of many texts at once, as arrays in text order: (text, start, end,
-        actor index, bloc index), spans counted in each text's characters. One automaton pass
-        over the texts joined by newlines (no alias holds one, so no match crosses texts); the
-        word-boundary, case and ambiguity rules are numpy operations on the matches."""
-        lowered = []
-        for text in texts:
-            low = text.lower()
-            if len(low) != len(text):  # a few characters grow when lower-cased: keep spans on the text
-                low = "".join(c if len(c) == 1 else c[0] for c in map(str.lower, text))
-            lowered.append(low)
-        joined = "\n".join(lowered)
-        matches = self._automaton.find_matches_as_indexes(joined)
-        empty = np.zeros(0, dtype=np.int64)
-        if not matches:
-            return empty, empty, empty, empty, empty
-        key, start, end = np.fromiter(chain.from_iterable(matches), dtype=np.int64, count=3 * len(matches)).reshape(-1, 3).T
-        points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        alnum = np.concatenate([word_characters(points) & (points != ord("_")), [False]])
-        keep = ~alnum[start - 1] | (start == 0)
-        keep &= ~alnum[end]  # alnum[len] is False: the end of the last text
-        key, start, end = key[keep], start[keep], end[keep]
-        actor, bloc = self._actor_of[key], self._bloc_of[key]
-        exact = np.flatnonzero(self._exact_of[key] >= 0)
+    def scan_many(self, texts: Union[Sequence[str], Words]) -> tuple[np.ndarray, ...]:
+        """Actor mentions of many texts (or of their ``Words``) at once, as arrays in text order:
+        (text, start, end, actor index, bloc index), spans counted in each text's characters.
+
+        An alias matches where the text, lower-cased, holds it between word boundaries (no word
+        character, ``\\w``, just before or just after it); where matches overlap,
+        the one that starts first wins, and of those starting together the longest. All of it
+        is numpy on the words of ``Words``, which TF-IDF reads too.
+        """
+        words = as_words(texts)
+        begin, end, hashes, n = words.begin, words.end, words.hashes, len(words.begin)
+        starts = np.flatnonzero(self._maybe_first[_top_bits(hashes)])
+        first = self._first_words.get(hashes[starts])
+        starts, first = starts[first >= 0], first[first >= 0]  # words that begin some alias
+        # a one-word alias is the word itself; a longer one is tried in each shape of its first pair of words
+        alone = self._word_alias[first]
+        one = alone >= 0
+        one, alone = starts[one], alone[one]
+        longer = starts[self._begins_longer[first]]
+        pairs = _pair_key(hashes[longer], hashes[np.minimum(longer + 1, n - 1)])
+        sifted = self._maybe_pair[_top_bits(pairs)]
+        word, n_words, trailing = _shapes_at(longer[sifted], self._pairs.get(pairs[sifted]), self._pair_shapes)
+        if len(self._single_shapes[1]):  # one-word aliases with trailing dots
+            more = _shapes_at(starts, self._single_group[first], self._single_shapes)
+            word, n_words, trailing = (np.concatenate([a, b]) for a, b in zip((word, n_words, trailing), more))
+        last = np.minimum(word + n_words - 1, n - 1)
+        start, stop = begin[word], np.minimum(end[last] + trailing, len(words.points))
+        # A span that crosses texts holds the newline between them, which no alias does; one that
+        # ends on a dot must not run into a word ("U.S.A" is not "U.S.").
+        key = self._aliases.get(_span_key(words.span_hashes(start, stop), stop - start))
+        hit = (key >= 0) & (begin[np.minimum(last + 1, n - 1)] != stop)
+        # mentions as columns (start, stop, alias), filtered below one rule at a time
+        found = np.concatenate([np.stack([begin[one], end[one], alone]), np.stack([start[hit], stop[hit], key[hit]])], axis=1)
+        exact = np.flatnonzero(self._has_exact[found[2]])
         if len(exact):  # an acronym counts only in its exact case ("US", not "us")
-            original = "\n".join(texts)
-            wrong = [i for i in exact if original[start[i] : end[i]] != self._exact[self._exact_of[key[i]]]]
-            keep = np.ones(len(key), bool)
-            keep[wrong] = False
-            key, start, end, actor, bloc = key[keep], start[keep], end[keep], actor[keep], bloc[keep]
-        offsets = np.cumsum([0] + [len(t) + 1 for t in lowered[:-1]])
-        text = np.searchsorted(offsets, start, side="right") - 1
-        ambiguous = self._ambiguous_of[key]
+            wrong = [i for i, a, b, k in zip(exact.tolist(), *found[:, exact].tolist())
+                     if words.joined[a:b] != self._exact[k]]
+            found = np.delete(found, wrong, axis=1)
+        found = found[:, np.argsort(found[0] * 4096 - np.minimum(found[1] - found[0], 4095), kind="stable")]
+        start, stop = found[0], found[1]  # by start, the longest first: keep the first at each start
+        found = found[:, np.append(True, start[1:] != start[:-1])[: len(start)]]
+        # Overlaps: the first to start wins. That drops each match starting inside an earlier one,
+        # unless all that cover it are dropped themselves: there (rarely) the matches are read in order.
+        start, stop = found[0], found[1]
+        inside = np.append(False, start[1:] < np.maximum.accumulate(stop)[:-1])
+        if inside.any():
+            keep = ~inside
+            covered = np.append(False, start[1:] < np.maximum.accumulate(np.where(inside, 0, stop))[:-1])
+            outside = np.append(np.flatnonzero(keep), len(start))  # each begins a stretch of its own
+            for first in np.unique(np.searchsorted(outside, np.flatnonzero(inside & ~covered), side="right") - 1).tolist():
+                reach = -1
+                for i in range(outside[first], outside[first + 1]):
+                    keep[i], reach = (False, reach) if start[i] < reach else (True, stop[i])
+            found = found[:, keep]
+        text = np.searchsorted(words.starts, found[0], side="right") - 1
+        bloc = self._bloc_of[found[2]]
+        ambiguous = self._ambiguous_of[found[2]]
         if ambiguous.any():  # an ambiguous alias counts where its text names its bloc unambiguously too
-            sure = np.unique((text * len(self.blocs) + bloc)[~ambiguous])
-            keep = ~ambiguous | np.isin(text * len(self.blocs) + bloc, sure)
-            text, start, end, actor, bloc = text[keep], start[keep], end[keep], actor[keep], bloc[keep]
-        return text, start - offsets[text], end - offsets[text], actor, bloc
+            text_bloc = text * len(self.blocs) + bloc
+            sure = np.zeros(len(words.texts) * len(self.blocs), dtype=bool)
+            sure[text_bloc[~ambiguous]] = True
+            keep = ~ambiguous | sure[text_bloc]
+            found, text, bloc = found[:, keep], text[keep], bloc[keep]
+        return text, found[0] - words.starts[text], found[1] - words.starts[text], self._actor_of[found[2]], bloc
 
     def scan(self, text: str) -> list[tuple[int, int, int, int]]:
         """(start, end, actor index, bloc index) of each mention of one text, in order."""
@@ -168,7 +223,7 @@ class ActorDictionary:
         return {"actors": self.actors, "directions": self.directions}
 
     def __reduce__(self) -> tuple:
-        # the Aho-Corasick automaton cannot be pickled: a copy (joblib, multiprocessing) rebuilds it
+        # a copy (joblib, multiprocessing) rebuilds the tables from the actors
         return type(self), (self.actors, self.directions)
 
 
@@ -191,48 +246,42 @@ class ActorFeatures:
     def dim(self) -> int:
         return len(self.dictionary.blocs) + 2 * len(self.others) + 2
 
-    def transform(self, texts: Sequence[str]) -> np.ndarray:
-        """The features of each text (texts x ``dim``), computed for all texts at once."""
-        n_texts, n_blocs, anchor = len(texts), len(self.dictionary.blocs), self._anchor
+    def transform(self, texts: Union[Sequence[str], Words]) -> np.ndarray:
+        """The features of each text (texts x ``dim``), computed for all texts at once from
+        the texts or their ``Words``."""
+        words = as_words(texts)
+        n_texts, n_blocs, anchor = len(words.texts), len(self.dictionary.blocs), self._anchor
         out = np.zeros((n_texts, self.dim), dtype=np.float32)
-        text, start, end, _, bloc = self.dictionary.scan_many(texts)
+        text, start, end, _, bloc = self.dictionary.scan_many(words)
         counts = np.bincount(text * n_blocs + bloc, minlength=n_texts * n_blocs).reshape(n_texts, n_blocs)
         out[:, :n_blocs] = np.log1p(counts)
         if anchor < 0 or not counts[:, anchor].any():
             return out
-        # Group mentions into sentences: a new one starts where the gap between two mentions of a
-        # text holds a sentence end ("[.!?]" and white space, or a newline; so "U.S. envoy" ends none).
-        joined = "\n".join(texts)
-        points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        offsets = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
-        stops = np.flatnonzero((points == ord(".")) | (points == ord("!")) | (points == ord("?")))
-        following = points[np.minimum(stops + 1, len(points) - 1)] * (stops + 1 < len(points))
-        newlines = np.flatnonzero(points == ord("\n"))
-        # Sentences in a text: 1 + its ". ", "? ", "! " and newlines (the newlines joining texts excluded).
-        ends = offsets + [len(t) for t in texts]
-        spaced = stops[following == ord(" ")]
-        n_sentences = (1 + np.searchsorted(spaced, ends) - np.searchsorted(spaced, offsets)
-                       + np.searchsorted(newlines, ends) - np.searchsorted(newlines, offsets))
-        stops = stops[space_characters(following) & (stops + 1 < len(points))]
-        gap_from, gap_to = (offsets[text] + end)[:-1], (offsets[text] + start)[1:]
-        in_gap = np.zeros(len(text), bool)  # a stop needs its space inside the gap too
-        in_gap[1:] = (gap_to > gap_from) & (
-            (np.searchsorted(stops, gap_to - 1) > np.searchsorted(stops, gap_from))
-            | (np.searchsorted(newlines, gap_to) > np.searchsorted(newlines, gap_from)))
-        first = np.ones(len(text), bool)
-        first[1:] = text[1:] != text[:-1]
-        sentence = np.cumsum(first | in_gap) - 1
-        text_of = text[first | in_gap]
-        has_anchor = np.bincount(sentence, weights=bloc == anchor, minlength=len(text_of)) > 0
-        pairs = np.unique(sentence * n_blocs + bloc)
-        pair_sentence, pair_bloc = pairs // n_blocs, pairs % n_blocs
-        chosen = has_anchor[pair_sentence] & (pair_bloc != anchor)
-        together = np.bincount(text_of[pair_sentence[chosen]] * n_blocs + pair_bloc[chosen],
+        # Sentences end at ". ", "? ", "! " and newlines: these marks count a text's sentences, and a
+        # mention opens a new sentence where the gap from the mention before holds one (the dot of
+        # "U.S. envoy" ends none: it belongs to the mention; the newline between two texts ends one).
+        points = words.points
+        stops = points == ord(".")
+        stops |= points == ord("!")
+        stops |= points == ord("?")
+        stops = np.flatnonzero(stops)
+        marks = points == ord("\n")
+        marks[stops[points[np.minimum(stops + 1, len(points) - 1)] == ord(" ")]] = True
+        marks = np.flatnonzero(marks)
+        n_sentences = 1 + np.searchsorted(marks, words.stops) - np.searchsorted(marks, words.starts)
+        gap_from, gap_to = words.starts[text[:-1]] + end[:-1], words.starts[text[1:]] + start[1:]
+        opens = np.append(True, np.searchsorted(marks, gap_to) > np.searchsorted(marks, gap_from))
+        sentence = np.cumsum(opens) - 1
+        present = np.zeros((sentence[-1] + 1, n_blocs), dtype=bool)  # sentence x bloc
+        present[sentence, bloc] = True
+        anchored = np.flatnonzero(present[:, anchor])
+        row, with_bloc = np.nonzero(present[anchored])  # per text: sentences naming Belarus and each bloc
+        together = np.bincount(text[opens][anchored][row] * n_blocs + with_bloc,
                                minlength=n_texts * n_blocs).reshape(n_texts, n_blocs)
         others = [b for b in range(n_blocs) if b != anchor]
         out[:, n_blocs : n_blocs + 2 * len(others) : 2] = np.log1p(together[:, others])
         out[:, n_blocs + 1 : n_blocs + 2 * len(others) : 2] = together[:, others] / n_sentences[:, None]
-        out[:, -2] = np.bincount(text_of[has_anchor], minlength=n_texts) / n_sentences
+        out[:, -2] = together[:, anchor] / n_sentences
         out[:, -1] = np.bincount(text[(bloc == anchor) & (start < 400)], minlength=n_texts) > 0
         return out
 
@@ -242,6 +291,45 @@ class ActorFeatures:
     @classmethod
     def from_state(cls, state: dict) -> "ActorFeatures":
         return cls(ActorDictionary(state["actors"], state.get("directions")))
+
+
+def _span_key(hashes: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """A key for a span from its hash and its length."""
+    with np.errstate(over="ignore"):
+        return hashes + lengths.astype(np.uint64) * np.uint64(0xD6E8FEB86659FD93)
+
+
+def _top_bits(hashes: np.ndarray) -> np.ndarray:
+    """16 well-mixed bits of each hash (a one-letter word's hash is its code point: mix first)."""
+    with np.errstate(over="ignore"):
+        mixed = hashes * np.uint64(0x9E3779B97F4A7C15)
+    mixed >>= np.uint64(48)
+    return mixed.view(np.int64)
+
+
+def _pair_key(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """A key for two words from their hashes."""
+    with np.errstate(over="ignore"):
+        return first * np.uint64(0x9FB21C651E98DF25) + second
+
+
+def _shape_table(keys: np.ndarray, n_words: np.ndarray, trailing: np.ndarray) -> tuple[_IntMap, tuple[np.ndarray, ...]]:
+    """A table from each distinct key to its group of distinct shapes, and the shapes: (where
+    each group's shapes begin, with one more entry for the end; words; trailing characters)."""
+    distinct, group = np.unique(keys, return_inverse=True)
+    shapes = np.unique(np.stack([group.reshape(-1), n_words, trailing], axis=1).reshape(-1, 3), axis=0)
+    return _IntMap(distinct, np.arange(len(distinct))), (np.searchsorted(shapes[:, 0], np.arange(len(distinct) + 1)),
+                                                         shapes[:, 1], shapes[:, 2])
+
+
+def _shapes_at(words: np.ndarray, group: np.ndarray, table: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    """Each word with a group (>= 0) once for each shape of its group: (word, words in the
+    shape, trailing characters of the shape)."""
+    shapes_from, n_words, trailing = table
+    words, group = words[group >= 0], group[group >= 0]
+    counts = shapes_from[group + 1] - shapes_from[group]
+    shape = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts - shapes_from[group], counts)
+    return np.repeat(words, counts), n_words[shape], trailing[shape]
 
 
 def _read(path: Path) -> tuple[list[dict], dict[str, str]]:
