@@ -94,8 +94,8 @@ class Words:
     the sum of its code points times BASE**(place in the span) modulo 2**64, taken from one
     prefix sum (``span_hashes``): the same span hashes the same wherever it stands.
 
-    Attributes: ``texts``; ``joined`` (the texts joined by newlines) and ``points`` (its
-    lower-cased code points); ``starts`` and ``stops`` (where
+    Attributes: ``texts``; ``joined`` (the texts joined by newlines), ``points`` (its
+    lower-cased code points) and ``upper`` (which of them were not lower case); ``starts`` and ``stops`` (where
     each text begins and ends in ``points``); ``begin``, ``end``, ``hashes``, ``text_of`` (per
     word, of every length: ``tokenize`` keeps those of two or more characters).
     """
@@ -105,7 +105,8 @@ class Words:
         self.joined = "\n".join(self.texts)
         original = np.frombuffer(self.joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         # ASCII by arithmetic (twice as fast as table look-ups), the rest by the tables
-        self.points = original + ((original - np.uint32(65)) < 26) * np.uint32(32)
+        self.upper = (original - np.uint32(65)) < 26
+        self.points = original + self.upper * np.uint32(32)
         word = np.zeros(len(original) + 2, dtype=bool)  # padded with False on both sides
         inner = word[1:-1]
         np.less(self.points - np.uint32(97), 26, out=inner)
@@ -115,6 +116,7 @@ class Words:
         if len(beyond):  # tables for the Basic Multilingual Plane take 0.01 s to build, for all of Unicode 0.2 s
             is_word, lower_case = _unicode_tables(0x10000 if original[beyond].max() < 0x10000 else 0x110000)
             self.points[beyond], inner[beyond] = lower_case[original[beyond]], is_word[original[beyond]]
+            self.upper[beyond] = self.points[beyond] != original[beyond]
         del original
         lengths = np.fromiter(map(len, self.texts), dtype=np.int64, count=len(self.texts))
         self.starts = np.cumsum(lengths + 1) - lengths - 1
@@ -212,9 +214,9 @@ class SparseRows:
         out = np.zeros((self.shape[0], dense.shape[1]))
         filled = np.flatnonzero(self.indptr[1:] > self.indptr[:-1])
         if len(filled):
-            data, columns = self.data.astype(np.float64), np.ascontiguousarray(dense.T)
-            for j, column in enumerate(columns):  # a column at a time: arrays of one number per entry
-                out[filled, j] = np.add.reduceat(data * column[self.indices], self.indptr[filled])
+            data = self.data.astype(np.float64)
+            for j in range(dense.shape[1]):  # a column at a time: arrays of one number per entry
+                out[filled, j] = np.add.reduceat(data * dense[:, j][self.indices], self.indptr[filled])
         return out
 
     def to_scipy(self):

@@ -90,8 +90,12 @@ class ActorDictionary:
         values = list(keys.values())
         self._actor_of = np.array([v[0] for v in values], dtype=np.int64)
         self._bloc_of = np.array([v[1] for v in values], dtype=np.int64)
-        self._exact = [v[2] for v in values]
+        # an exact form as the letters it has in upper case: the text's must be the same
+        exact = [v[2] or "" for v in values]
         self._has_exact = np.array([v[2] is not None for v in values], dtype=bool)
+        self._exact_upper = np.zeros((len(values), max(map(len, exact), default=0)), dtype=bool)
+        for row, alias in enumerate(exact):
+            self._exact_upper[row, : len(alias)] = [c != lower(c) for c in alias]
         self._ambiguous_of = np.array([v[3] for v in values], dtype=bool)
         # Each alias as words. A mention starts at a word equal to the alias's first word (and,
         # for a longer alias, followed by its second word), spans as many words as the alias plus
@@ -172,20 +176,26 @@ class ActorDictionary:
         # ends on a dot must not run into a word ("U.S.A" is not "U.S.").
         key = self._aliases.get(_span_key(words.span_hashes(start, stop), stop - start))
         hit = (key >= 0) & (begin[np.minimum(last + 1, n - 1)] != stop)
-        # mentions as columns (start, stop, alias), filtered below one rule at a time
-        found = np.concatenate([np.stack([begin[one], end[one], alone]), np.stack([start[hit], stop[hit], key[hit]])], axis=1)
-        exact = np.flatnonzero(self._has_exact[found[2]])
+        start, stop = np.concatenate([begin[one], start[hit]]), np.concatenate([end[one], stop[hit]])
+        key = np.concatenate([alone, key[hit]])
+        exact = np.flatnonzero(self._has_exact[key])
         if len(exact):  # an acronym counts only in its exact case ("US", not "us")
-            wrong = [i for i, a, b, k in zip(exact.tolist(), *found[:, exact].tolist())
-                     if words.joined[a:b] != self._exact[k]]
-            found = np.delete(found, wrong, axis=1)
-        found = found[:, np.argsort(found[0] * 4096 - np.minimum(found[1] - found[0], 4095), kind="stable")]
-        start, stop = found[0], found[1]  # by start, the longest first: keep the first at each start
-        found = found[:, np.append(True, start[1:] != start[:-1])[: len(start)]]
+            length = stop[exact] - start[exact]
+            place = np.arange(length.max())
+            same = words.upper[np.minimum(start[exact, None] + place, len(words.upper) - 1)] \
+                == self._exact_upper[key[exact], : len(place)]
+            keep = np.ones(len(key), dtype=bool)
+            keep[exact[~(same | (place >= length[:, None])).all(axis=1)]] = False
+            start, stop, key = start[keep], stop[keep], key[keep]
+        order = np.argsort(start * 4096 - np.minimum(stop - start, 4095), kind="stable")  # two sorted runs
+        start, stop, key = start[order], stop[order], key[order]
+        first = np.ones(len(start), dtype=bool)  # by start, the longest first: keep the first
+        first[1:] = start[1:] != start[:-1]
+        start, stop, key = start[first], stop[first], key[first]
         # Overlaps: the first to start wins. That drops each match starting inside an earlier one,
         # unless all that cover it are dropped themselves: there (rarely) the matches are read in order.
-        start, stop = found[0], found[1]
-        inside = np.append(False, start[1:] < np.maximum.accumulate(stop)[:-1])
+        inside = np.zeros(len(start), dtype=bool)
+        inside[1:] = start[1:] < np.maximum.accumulate(stop)[:-1]
         if inside.any():
             keep = ~inside
             covered = np.append(False, start[1:] < np.maximum.accumulate(np.where(inside, 0, stop))[:-1])
@@ -194,17 +204,17 @@ class ActorDictionary:
                 reach = -1
                 for i in range(outside[first], outside[first + 1]):
                     keep[i], reach = (False, reach) if start[i] < reach else (True, stop[i])
-            found = found[:, keep]
-        text = np.searchsorted(words.starts, found[0], side="right") - 1
-        bloc = self._bloc_of[found[2]]
-        ambiguous = self._ambiguous_of[found[2]]
+            start, stop, key = start[keep], stop[keep], key[keep]
+        text = np.searchsorted(words.starts, start, side="right") - 1
+        bloc = self._bloc_of[key]
+        ambiguous = self._ambiguous_of[key]
         if ambiguous.any():  # an ambiguous alias counts where its text names its bloc unambiguously too
             text_bloc = text * len(self.blocs) + bloc
             sure = np.zeros(len(words.texts) * len(self.blocs), dtype=bool)
             sure[text_bloc[~ambiguous]] = True
             keep = ~ambiguous | sure[text_bloc]
-            found, text, bloc = found[:, keep], text[keep], bloc[keep]
-        return text, found[0] - words.starts[text], found[1] - words.starts[text], self._actor_of[found[2]], bloc
+            start, stop, key, text, bloc = start[keep], stop[keep], key[keep], text[keep], bloc[keep]
+        return text, start - words.starts[text], stop - words.starts[text], self._actor_of[key], bloc
 
     def scan(self, text: str) -> list[tuple[int, int, int, int]]:
         """(start, end, actor index, bloc index) of each mention of one text, in order."""
@@ -261,13 +271,13 @@ class ActorFeatures:
         # mention opens a new sentence where the gap from the mention before holds one (the dot of
         # "U.S. envoy" ends none: it belongs to the mention; the newline between two texts ends one).
         points = words.points
-        stops = points == ord(".")
-        stops |= points == ord("!")
-        stops |= points == ord("?")
-        stops = np.flatnonzero(stops)
-        marks = points == ord("\n")
-        marks[stops[points[np.minimum(stops + 1, len(points) - 1)] == ord(" ")]] = True
+        low_byte = points.astype(np.uint8)  # a quarter of the bytes to compare; true candidates checked below
+        marks = low_byte == ord(".")
+        for mark in "!?\n":
+            marks |= low_byte == ord(mark)
         marks = np.flatnonzero(marks)
+        found = points[marks]
+        marks = marks[(found == ord("\n")) | ((found < 128) & (points[np.minimum(marks + 1, len(points) - 1)] == ord(" ")))]
         n_sentences = 1 + np.searchsorted(marks, words.stops) - np.searchsorted(marks, words.starts)
         gap_from, gap_to = words.starts[text[:-1]] + end[:-1], words.starts[text[1:]] + start[1:]
         opens = np.append(True, np.searchsorted(marks, gap_to) > np.searchsorted(marks, gap_from))
