@@ -154,20 +154,26 @@ def word_hashes(words: Sequence[str]) -> np.ndarray:
 
 
 class _IntMap:
-    """A numpy hash table from distinct integer keys to non-negative integers (open addressing)."""
+    """A numpy hash table from distinct integer keys to non-negative integers (open addressing).
+
+    Linear probing, with the longest probe of any key recorded when the table is built: a look-up
+    reads each key's own slot, and the few keys not found there read all the slots a key of
+    theirs could have moved to in one gather (no loop of small steps)."""
 
     def __init__(self, keys: np.ndarray, values: np.ndarray) -> None:
         keys = np.asarray(keys).astype(np.uint64)
         if len(np.unique(keys)) != len(keys):
             raise ValueError("keys must be distinct")
         self._bits = max(int(np.ceil(np.log2(max(len(keys), 1) * 4))), 4)
+        mask = (1 << self._bits) - 1
         # an empty slot holds value -1 and a key that is not a key of the table
         empty = 0
         while (keys == np.uint64(empty)).any():
             empty += 1
         self._keys = np.full(1 << self._bits, empty, dtype=np.uint64)
         self._values = np.full(1 << self._bits, -1, dtype=np.int64)
-        slots = self._slot(keys)
+        home = self._slot(keys)
+        slots = home.copy()
         pending = np.arange(len(keys))
         while len(pending):  # place each key at its slot or the next free one
             free = self._values[slots[pending]] < 0
@@ -175,7 +181,8 @@ class _IntMap:
             placed = pending[free][first]
             self._keys[claim], self._values[claim] = keys[placed], np.asarray(values)[placed]
             pending = np.setdiff1d(pending, placed, assume_unique=True)
-            slots[pending] = (slots[pending] + 1) & ((1 << self._bits) - 1)
+            slots[pending] = (slots[pending] + 1) & mask
+        self._probe = np.arange(1, int(((slots - home) & mask).max(initial=0)) + 1)  # steps a key may have moved
 
     def _slot(self, keys: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore"):  # Fibonacci hashing: the top bits of key * odd constant
@@ -188,16 +195,13 @@ class _IntMap:
         keys = np.asarray(keys, dtype=np.uint64)
         slots = self._slot(keys)
         out = self._values[slots]  # right where a key sits at its own slot; -1 where that is empty
-        active = np.flatnonzero(self._keys[slots] != keys)
-        active = active[out[active] >= 0]  # another key sits there: probe on
-        out[active] = -1
-        mask = (1 << self._bits) - 1
-        while len(active):
-            seen = slots[active] = (slots[active] + 1) & mask
-            values = self._values[seen]
-            here = self._keys[seen] == keys[active]
-            out[active[here]] = values[here]
-            active = active[~here & (values >= 0)]
+        moved = np.flatnonzero(self._keys[slots] != keys)
+        moved = moved[out[moved] >= 0]  # another key sits there: the key, if present, is further on
+        if len(moved):
+            out[moved] = -1
+            seen = (slots[moved, None] + self._probe) & ((1 << self._bits) - 1)
+            row, step = np.nonzero(self._keys[seen] == keys[moved, None])  # keys are distinct: one at most
+            out[moved[row]] = self._values[seen[row, step]]
         return out
 
 

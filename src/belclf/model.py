@@ -249,18 +249,20 @@ class Classifier:
 
     def _blocks(self, texts: Sequence[str]) -> list[Any]:
         """Feature blocks of already-prepared texts, each scaled as it was in training."""
-        blocks = []
+        blocks: dict[int, Any] = {}
         words = Words(texts)  # found once, read by TF-IDF and the actor dictionary
-        for feature in self.features:
+        # the actor block first, while the words are still in the CPU's cache (TF-IDF evicts them)
+        for i in sorted(range(len(self.features)), key=lambda i: self.features[i].kind != "actors"):
+            feature = self.features[i]
             if feature.kind == "tfidf":
-                blocks.append(feature.rows(words))
+                blocks[i] = feature.rows(words)
             elif feature.kind == "static":
-                blocks.append(feature.transform([tokenize(t) for t in texts]) * self.embedding_weight)
+                blocks[i] = feature.transform([tokenize(t) for t in texts]) * self.embedding_weight
             elif feature.kind == "actors":
-                blocks.append(feature.transform(words))
+                blocks[i] = feature.transform(words)
             else:  # the transformer reads the text itself
-                blocks.append(feature.transform(texts) * self.embedding_weight)
-        return blocks
+                blocks[i] = feature.transform(texts) * self.embedding_weight
+        return [blocks[i] for i in range(len(self.features))]
 
     # ----------------------------------------------------------------- fitting
     def _fit_features(self, texts: Sequence[str]) -> None:

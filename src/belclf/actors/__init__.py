@@ -114,18 +114,14 @@ class ActorDictionary:
         self._singles, self._single_shapes = _shape_table(hashes[first[dotted]], n_words[dotted], trailing[dotted])
         self._pairs, self._pair_shapes = _shape_table(_pair_key(hashes[first[longer]], hashes[second[longer]]),
                                                       n_words[longer], trailing[longer])
-        # first words: the alias each is alone (-1: none), its group of one-word shapes with
-        # trailing dots (-1: none), and whether a longer alias begins with it
-        first_words, group = np.unique(hashes[first], return_inverse=True)
-        self._first_words = _IntMap(first_words, np.arange(len(first_words)))
-        self._word_alias = np.full(len(first_words), -1, dtype=np.int64)
-        self._word_alias[group.reshape(-1)[alone]] = np.flatnonzero(alone)
-        self._single_group = self._singles.get(first_words)
-        self._begins_longer = np.bincount(group.reshape(-1)[longer], minlength=len(first_words)) > 0
-        # quick sieves before the tables: most words begin no alias, most pairs no longer one
-        # (a bit for each value of 16 bits of a hash)
-        self._maybe_first, self._maybe_pair = np.zeros(1 << 16, dtype=bool), np.zeros(1 << 16, dtype=bool)
-        self._maybe_first[_top_bits(first_words)] = True
+        self._words = _IntMap(hashes[first[alone]], np.flatnonzero(alone))  # one-word aliases by their word
+        # A quick sieve on 16 bits of each word's hash says what may begin there (most words begin
+        # nothing): 1 a one-word alias, 2 a longer one, 4 a one-word alias with trailing dots.
+        # Another, a bit for each 16 bits of a pair's key, says which pairs of words may begin a longer one.
+        self._sieve = np.zeros(1 << 16, dtype=np.uint8)
+        for bit, kind in ((1, alone), (2, longer), (4, dotted)):
+            self._sieve[_top_bits(hashes[first[kind]])] |= bit
+        self._maybe_pair = np.zeros(1 << 16, dtype=bool)
         self._maybe_pair[_top_bits(_pair_key(hashes[first[longer]], hashes[second[longer]]))] = True
         self._aliases = _IntMap(_span_key(found.span_hashes(found.starts, found.stops), found.stops - found.starts),
                                 np.arange(len(keys)))
@@ -156,19 +152,18 @@ class ActorDictionary:
         """
         words = as_words(texts)
         begin, end, hashes, n = words.begin, words.end, words.hashes, len(words.begin)
-        starts = np.flatnonzero(self._maybe_first[_top_bits(hashes)])
-        first = self._first_words.get(hashes[starts])
-        starts, first = starts[first >= 0], first[first >= 0]  # words that begin some alias
+        may_begin = self._sieve[_top_bits(hashes)]
         # a one-word alias is the word itself; a longer one is tried in each shape of its first pair of words
-        alone = self._word_alias[first]
-        one = alone >= 0
-        one, alone = starts[one], alone[one]
-        longer = starts[self._begins_longer[first]]
+        one = np.flatnonzero((may_begin & 1) != 0)  # nonzero reads a bool array five times as fast
+        alone = self._words.get(hashes[one])
+        one, alone = one[alone >= 0], alone[alone >= 0]
+        longer = np.flatnonzero((may_begin & 2) != 0)
         pairs = _pair_key(hashes[longer], hashes[np.minimum(longer + 1, n - 1)])
         sifted = self._maybe_pair[_top_bits(pairs)]
         word, n_words, trailing = _shapes_at(longer[sifted], self._pairs.get(pairs[sifted]), self._pair_shapes)
         if len(self._single_shapes[1]):  # one-word aliases with trailing dots
-            more = _shapes_at(starts, self._single_group[first], self._single_shapes)
+            dotted = np.flatnonzero((may_begin & 4) != 0)
+            more = _shapes_at(dotted, self._singles.get(hashes[dotted]), self._single_shapes)
             word, n_words, trailing = (np.concatenate([a, b]) for a, b in zip((word, n_words, trailing), more))
         last = np.minimum(word + n_words - 1, n - 1)
         start, stop = begin[word], np.minimum(end[last] + trailing, len(words.points))
@@ -279,8 +274,12 @@ class ActorFeatures:
         found = points[marks]
         marks = marks[(found == ord("\n")) | ((found < 128) & (points[np.minimum(marks + 1, len(points) - 1)] == ord(" ")))]
         n_sentences = 1 + np.searchsorted(marks, words.stops) - np.searchsorted(marks, words.starts)
-        gap_from, gap_to = words.starts[text[:-1]] + end[:-1], words.starts[text[1:]] + start[1:]
-        opens = np.append(True, np.searchsorted(marks, gap_to) > np.searchsorted(marks, gap_from))
+        begins, ends = words.starts[text] + start, words.starts[text] + end  # the mentions' spans in points
+        after = np.searchsorted(begins, marks, side="right")  # the mention that follows each mark
+        between = (after < len(begins)) & (marks >= ends[np.maximum(after - 1, 0)])  # not inside the one before
+        opens = np.zeros(len(begins), dtype=bool)
+        opens[0] = True
+        opens[after[between]] = True
         sentence = np.cumsum(opens) - 1
         present = np.zeros((sentence[-1] + 1, n_blocs), dtype=bool)  # sentence x bloc
         present[sentence, bloc] = True
