@@ -196,7 +196,7 @@ class _IntMap:
         slots = self._slot(keys)
         out = self._values[slots]  # right where a key sits at its own slot; -1 where that is empty
         moved = np.flatnonzero(self._keys[slots] != keys)
-        moved = moved[out[moved] >= 0]  # another key sits there: the key, if present, is further on
+        moved = moved[np.flatnonzero(out[moved] >= 0)]  # another key sits there: the key, if present, is further on
         if len(moved):
             out[moved] = -1
             seen = (slots[moved, None] + self._probe) & ((1 << self._bits) - 1)

@@ -156,10 +156,11 @@ class ActorDictionary:
         # a one-word alias is the word itself; a longer one is tried in each shape of its first pair of words
         one = np.flatnonzero((may_begin & 1) != 0)  # nonzero reads a bool array five times as fast
         alone = self._words.get(hashes[one])
-        one, alone = one[alone >= 0], alone[alone >= 0]
+        found = np.flatnonzero(alone >= 0)  # index arrays, not masks: indexing by a mask is twice as slow
+        one, alone = one[found], alone[found]
         longer = np.flatnonzero((may_begin & 2) != 0)
         pairs = _pair_key(hashes[longer], hashes[np.minimum(longer + 1, n - 1)])
-        sifted = self._maybe_pair[_top_bits(pairs)]
+        sifted = np.flatnonzero(self._maybe_pair[_top_bits(pairs)])
         word, n_words, trailing = _shapes_at(longer[sifted], self._pairs.get(pairs[sifted]), self._pair_shapes)
         if len(self._single_shapes[1]):  # one-word aliases with trailing dots
             dotted = np.flatnonzero((may_begin & 4) != 0)
@@ -170,7 +171,7 @@ class ActorDictionary:
         # A span that crosses texts holds the newline between them, which no alias does; one that
         # ends on a dot must not run into a word ("U.S.A" is not "U.S.").
         key = self._aliases.get(_span_key(words.span_hashes(start, stop), stop - start))
-        hit = (key >= 0) & (begin[np.minimum(last + 1, n - 1)] != stop)
+        hit = np.flatnonzero((key >= 0) & (begin[np.minimum(last + 1, n - 1)] != stop))
         start, stop = np.concatenate([begin[one], start[hit]]), np.concatenate([end[one], stop[hit]])
         key = np.concatenate([alone, key[hit]])
         exact = np.flatnonzero(self._has_exact[key])
@@ -181,11 +182,13 @@ class ActorDictionary:
                 == self._exact_upper[key[exact], : len(place)]
             keep = np.ones(len(key), dtype=bool)
             keep[exact[~(same | (place >= length[:, None])).all(axis=1)]] = False
+            keep = np.flatnonzero(keep)
             start, stop, key = start[keep], stop[keep], key[keep]
         order = np.argsort(start * 4096 - np.minimum(stop - start, 4095), kind="stable")  # two sorted runs
         start, stop, key = start[order], stop[order], key[order]
         first = np.ones(len(start), dtype=bool)  # by start, the longest first: keep the first
         first[1:] = start[1:] != start[:-1]
+        first = np.flatnonzero(first)
         start, stop, key = start[first], stop[first], key[first]
         # Overlaps: the first to start wins. That drops each match starting inside an earlier one,
         # unless all that cover it are dropped themselves: there (rarely) the matches are read in order.
@@ -199,6 +202,7 @@ class ActorDictionary:
                 reach = -1
                 for i in range(outside[first], outside[first + 1]):
                     keep[i], reach = (False, reach) if start[i] < reach else (True, stop[i])
+            keep = np.flatnonzero(keep)
             start, stop, key = start[keep], stop[keep], key[keep]
         text = np.searchsorted(words.starts, start, side="right") - 1
         bloc = self._bloc_of[key]
@@ -207,7 +211,7 @@ class ActorDictionary:
             text_bloc = text * len(self.blocs) + bloc
             sure = np.zeros(len(words.texts) * len(self.blocs), dtype=bool)
             sure[text_bloc[~ambiguous]] = True
-            keep = ~ambiguous | sure[text_bloc]
+            keep = np.flatnonzero(~ambiguous | sure[text_bloc])
             start, stop, key, text, bloc = start[keep], stop[keep], key[keep], text[keep], bloc[keep]
         return text, start - words.starts[text], stop - words.starts[text], self._actor_of[key], bloc
 
@@ -272,7 +276,8 @@ class ActorFeatures:
             marks |= low_byte == ord(mark)
         marks = np.flatnonzero(marks)
         found = points[marks]
-        marks = marks[(found == ord("\n")) | ((found < 128) & (points[np.minimum(marks + 1, len(points) - 1)] == ord(" ")))]
+        marks = marks[np.flatnonzero((found == ord("\n"))
+                                     | ((found < 128) & (points[np.minimum(marks + 1, len(points) - 1)] == ord(" "))))]
         n_sentences = 1 + np.searchsorted(marks, words.stops) - np.searchsorted(marks, words.starts)
         begins, ends = words.starts[text] + start, words.starts[text] + end  # the mentions' spans in points
         after = np.searchsorted(begins, marks, side="right")  # the mention that follows each mark
@@ -285,7 +290,7 @@ class ActorFeatures:
         present[sentence, bloc] = True
         anchored = np.flatnonzero(present[:, anchor])
         row, with_bloc = np.nonzero(present[anchored])  # per text: sentences naming Belarus and each bloc
-        together = np.bincount(text[opens][anchored][row] * n_blocs + with_bloc,
+        together = np.bincount(text[np.flatnonzero(opens)][anchored][row] * n_blocs + with_bloc,
                                minlength=n_texts * n_blocs).reshape(n_texts, n_blocs)
         others = [b for b in range(n_blocs) if b != anchor]
         out[:, n_blocs : n_blocs + 2 * len(others) : 2] = np.log1p(together[:, others])
@@ -335,7 +340,8 @@ def _shapes_at(words: np.ndarray, group: np.ndarray, table: tuple[np.ndarray, ..
     """Each word with a group (>= 0) once for each shape of its group: (word, words in the
     shape, trailing characters of the shape)."""
     shapes_from, n_words, trailing = table
-    words, group = words[group >= 0], group[group >= 0]
+    found = np.flatnonzero(group >= 0)
+    words, group = words[found], group[found]
     counts = shapes_from[group + 1] - shapes_from[group]
     shape = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts - shapes_from[group], counts)
     return np.repeat(words, counts), n_words[shape], trailing[shape]
