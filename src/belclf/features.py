@@ -302,15 +302,17 @@ class TfidfFeatures:
         """TF-IDF rows of ``texts`` (or of their ``Words``), without scipy (what prediction reads)."""
         words, n_words = as_words(texts), self._n_words
         n_texts = len(words.texts)
-        long_enough = words.end - words.begin >= 2  # the words of tokenize
+        # (index arrays from flatnonzero, not boolean masks: numpy indexes by a mask at half the speed)
+        long_enough = np.flatnonzero(words.end - words.begin >= 2)  # the words of tokenize
         hashes, text_of = words.hashes[long_enough], words.text_of[long_enough]
         ids = self._word_ids.get(hashes)  # -1: not a word of the vocabulary (the tables' last entry)
         unigrams = self._unigram[ids]
         left, right = ids[:-1], ids[1:]
-        pairs = self._starts_bigram[left] & (right >= 0) & (text_of[:-1] == text_of[1:])
+        pairs = np.flatnonzero(self._starts_bigram[left] & (right >= 0) & (text_of[:-1] == text_of[1:]))
         bigrams = self._bigrams.get(left[pairs] * n_words + right[pairs])
-        rows = np.concatenate([text_of[unigrams >= 0], text_of[:-1][pairs][bigrams >= 0]])
-        columns = np.concatenate([unigrams[unigrams >= 0], bigrams[bigrams >= 0]])
+        known, known_pairs = np.flatnonzero(unigrams >= 0), np.flatnonzero(bigrams >= 0)
+        rows = np.concatenate([text_of[known], text_of[pairs[known_pairs]]])
+        columns = np.concatenate([unigrams[known], bigrams[known_pairs]])
         # Term counts: sort (text, term) codes and count the runs (a 32-bit sort where codes fit).
         shift = max(self.dim - 1, 1).bit_length()
         wide = (n_texts << shift) >= 1 << 32
