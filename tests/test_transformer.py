@@ -72,6 +72,13 @@ def test_the_accurate_tier_reads_an_obvious_article(accurate):
     assert "energy" in p.labels and "minsk_moscow" in p.labels and "human_rights" not in p.labels
 
 
+def test_the_gate_reads_words_and_actors_not_the_encoder(accurate):
+    encoder = accurate._columns_of("transformer")
+    assert encoder.any() and not encoder.all()
+    assert not accurate.gate.coef[encoder].any()
+    assert accurate.gate.coef[~encoder].any()
+
+
 def test_predicting_with_the_accurate_tier_never_imports_torch_or_transformers():
     code = (
         "import sys\n"

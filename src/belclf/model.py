@@ -286,6 +286,10 @@ class Classifier:
             dictionary = bundled() if self.actors is True else ActorDictionary.load(self.actors)
             self.features.append(ActorFeatures(dictionary))
 
+    def _columns_of(self, *kinds: str) -> np.ndarray:
+        """Which columns of the feature matrix belong to feature blocks of these kinds."""
+        return np.concatenate([np.full(f.dim, f.kind in kinds, dtype=bool) for f in self.features])
+
     def _actor_block(self) -> tuple[Any, int]:
         """The actor feature block and its first column in the feature matrix ((None, 0) without one)."""
         start = 0
@@ -365,31 +369,33 @@ class Classifier:
                                           for b in self._blocks(chunk)], format="csr")
                            for chunk in self._chunks(prepared)], format="csr")
         # Actor features speak to who deals with whom: the direction heads and the gate read them,
-        # the theme heads do not (their weights there stay 0).
+        # the theme heads do not. Encoder features do not feed the gate: it asks whether a text is
+        # about Belarus at all, which its words and actors answer; with them it let more off-topic
+        # texts through on dev. A head's weights on the columns it does not read stay 0.
         from .actors import direction_bloc
 
-        actors, first = self._actor_block()
-        without = np.ones(X.shape[1], bool)
-        if actors is not None:
-            without[first : first + actors.dim] = False
-        heads = []
+        actors, _ = self._actor_block()
+        without_actors, without_encoder = ~self._columns_of("actors"), ~self._columns_of("transformer", "static")
         columns = [y[:, j] for j in range(len(self.labels))] + ([] if relevant.all() else [relevant.astype(int)])
         bar = tqdm(total=sum(self._n_folds(c) + 1 for c in columns if c.min() != c.max()), unit="fit",
                    desc="heads", disable=not progress, mininterval=0, miniters=1)  # a fit is slow: show each
+
+        def fit_head(read: np.ndarray, target: np.ndarray, name: str) -> tuple[np.ndarray, float, Any]:
+            coef, intercept, calibration = self._fit_head(X[:, read] if not read.all() else X, target, name, self.C, bar)
+            full = np.zeros(X.shape[1])
+            full[read] = coef
+            return full, intercept, calibration
+
+        heads = []
         for j, label in enumerate(self.labels):
-            if actors is None or direction_bloc(label, actors.dictionary) is not None:
-                heads.append(self._fit_head(X, y[:, j], label, self.C, bar))
-            else:
-                coef, intercept, calibration = self._fit_head(X[:, without], y[:, j], label, self.C, bar)
-                full = np.zeros(X.shape[1])
-                full[without] = coef
-                heads.append((full, intercept, calibration))
+            direction = actors is not None and direction_bloc(label, actors.dictionary) is not None
+            heads.append(fit_head(np.ones(X.shape[1], bool) if direction else without_actors, y[:, j], label))
         self.coef = np.asarray([h[0] for h in heads], dtype=np.float32).T.copy()
         self.intercept = np.asarray([h[1] for h in heads], dtype=np.float64)
         self.calibration = np.asarray([h[2] for h in heads], dtype=np.float64)
         self.gate = None
         if not relevant.all():
-            coef, intercept, calibration = self._fit_head(X, relevant.astype(int), "relevance", self.C, bar)
+            coef, intercept, calibration = fit_head(without_encoder, relevant.astype(int), "relevance")
             self.gate = Gate(coef, intercept, np.asarray(calibration), 0.5)
         bar.close()
         self.thresholds = np.full(len(self.labels), 0.5)
