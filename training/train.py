@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 TIERS = {
     "tfidf": {"backend": "tfidf", "C": 30.0},
     # needs belclf[transformer] to train, belclf[accurate] to predict: all 6 MiniLM layers in ONNX
-    # Runtime, int8, reading each text's first 2 windows (the options measured: README, /work/notes/i15.md)
+    # Runtime, int8, reading each text's first 2 windows (the options measured: README, "How the tiers were chosen")
     "accurate": {"backend": "tfidf+transformer", "C": 30.0, "embedding_weight": 0.5, "encoder_int8": True,
                  "encoder_windows": 2},
 }
