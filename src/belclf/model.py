@@ -69,8 +69,8 @@ def best_threshold(probabilities: np.ndarray, truth: np.ndarray) -> float:
 
 
 class Gate:
-    """The relevance gate: a calibrated logistic regression over the classifier's features
-    (actor counts included); below ``threshold`` a text gets no labels."""
+    """The relevance gate: a calibrated logistic regression over the classifier's word and actor
+    features (its weights on encoder features are 0); below ``threshold`` a text gets no labels."""
 
     def __init__(self, coef: np.ndarray, intercept: float, calibration: np.ndarray, threshold: float) -> None:
         self.coef, self.intercept = np.asarray(coef, dtype=np.float32), float(intercept)
@@ -290,14 +290,9 @@ class Classifier:
         """Which columns of the feature matrix belong to feature blocks of these kinds."""
         return np.concatenate([np.full(f.dim, f.kind in kinds, dtype=bool) for f in self.features])
 
-    def _actor_block(self) -> tuple[Any, int]:
-        """The actor feature block and its first column in the feature matrix ((None, 0) without one)."""
-        start = 0
-        for feature in self.features:
-            if feature.kind == "actors":
-                return feature, start
-            start += feature.dim
-        return None, 0
+    def _actor_block(self) -> Any:
+        """The actor feature block (None without one); ``_columns_of("actors")`` gives its columns."""
+        return next((feature for feature in self.features if feature.kind == "actors"), None)
 
     @staticmethod
     def _n_folds(column: np.ndarray) -> int:
@@ -374,7 +369,7 @@ class Classifier:
         # texts through on dev. A head's weights on the columns it does not read stay 0.
         from .actors import direction_bloc
 
-        actors, _ = self._actor_block()
+        actors = self._actor_block()
         without_actors, without_encoder = ~self._columns_of("actors"), ~self._columns_of("transformer", "static")
         columns = [y[:, j] for j in range(len(self.labels))] + ([] if relevant.all() else [relevant.astype(int)])
         bar = tqdm(total=sum(self._n_folds(c) + 1 for c in columns if c.min() != c.max()), unit="fit",
@@ -550,7 +545,7 @@ class Classifier:
 
     def _actors(self, text: str, labels: list[str]) -> dict[str, list[str]] | None:
         """For each predicted direction, the names of its side's actors in the text."""
-        feature = self._actor_block()[0]
+        feature = self._actor_block()
         if feature is None:
             return None
         from .actors import direction_bloc
