@@ -3,9 +3,12 @@
     python benchmarks/speed.py [--n 3000] [--files 10000]
 
 Rows, all on the same 5 KB articles in one run (so the machine's mood is shared):
-- ``classify_many`` with 1 thread and with every core (``BELCLF_THREADS``), best of three passes;
+- ``classify_many`` with 1 thread and with every core (``BELCLF_THREADS``), best of five passes;
 - the same model without its actor block (actor columns cut from the heads and the gate; the
-  same TF-IDF): what the actor dictionary costs;
+  same TF-IDF): what the actor dictionary costs. Passes with and without alternate, and the
+  cost is printed as time with / time without, the median over the pairs of passes; also on the
+  main text of the real pages in ../shared/webpages when present (most not about Belarus, so
+  far fewer actor mentions than these articles, each of which is about Belarus);
 - scikit-learn's ``TfidfVectorizer`` (word uni- and bigrams, sublinear TF) and one logistic
   regression per label, fitted on the corpus, reading the same texts: the field's plain pipeline;
 - ``belclf label`` on a folder of ``--files`` text files with 1 and 2 worker processes
@@ -21,6 +24,7 @@ import argparse
 import copy
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,6 +32,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+PAGES = HERE.parent.parent / "shared" / "webpages"  # real pages, read when present (evaluation only)
 sys.path.insert(0, str(HERE))
 
 from run import CORPUS, articles_5kb, cold_start  # noqa: E402
@@ -41,6 +46,33 @@ def best_rate(function, texts, passes: int = 3) -> float:
         function(texts)
         times.append(time.perf_counter() - start)
     return len(texts) / min(times)
+
+
+def paired_rates(function, other, texts, passes: int = 5) -> tuple[float, float, float]:
+    """Best rates of ``function`` and ``other``, run in alternating passes, and the median over
+    the passes of (time of function / time of other): alternating shares the machine's mood."""
+    function(texts[:64])
+    other(texts[:64])
+    times: list[tuple[float, float]] = []
+    for _ in range(passes):
+        pair = []
+        for f in (function, other):
+            start = time.perf_counter()
+            f(texts)
+            pair.append(time.perf_counter() - start)
+        times.append((pair[0], pair[1]))
+    return (len(texts) / min(t[0] for t in times), len(texts) / min(t[1] for t in times),
+            statistics.median(a / b for a, b in times))
+
+
+def real_page_texts() -> list[str]:
+    """Main text (``belclf.clean``) of each real page in ../shared/webpages; none when absent."""
+    if not (PAGES / "pages.json").is_file():
+        return []
+    from belclf.clean import clean
+
+    pages = json.loads((PAGES / "pages.json").read_text(encoding="utf-8")).values()
+    return [clean((PAGES / "html" / page["file"]).read_bytes().decode("utf-8", "replace")) for page in pages]
 
 
 def without_actors(model):
@@ -104,13 +136,20 @@ def main() -> None:
 
     model = belclf.load("default")
     texts = articles_5kb(args.n)
-    rows = []
+    rows, actor_costs = [], []
     cores = n_threads()
+    bare = without_actors(model)
     for threads in sorted({1, cores}):
         os.environ["BELCLF_THREADS"] = str(threads)
-        rows.append((f"classify_many, {threads} thread{'s' * (threads > 1)}", best_rate(model.classify_many, texts)))
-        rows.append((f"  same without actors, {threads} thread{'s' * (threads > 1)}",
-                     best_rate(without_actors(model).classify_many, texts)))
+        with_actors, without, cost = paired_rates(model.classify_many, bare.classify_many, texts)
+        rows.append((f"classify_many, {threads} thread{'s' * (threads > 1)}", with_actors))
+        rows.append((f"  same without actors, {threads} thread{'s' * (threads > 1)}", without))
+        actor_costs.append(f"x{cost:.3f} with {threads} thread{'s' * (threads > 1)}")
+    pages = real_page_texts()
+    if pages:  # the pages several times over, so that a pass lasts long enough to time
+        cost = paired_rates(model.classify_many, bare.classify_many, pages * max(1, 3000 // len(pages)))[2]
+        actor_costs.append(f"x{cost:.3f} on the main text of {len(pages)} real pages "
+                           f"({cores} thread{'s' * (cores > 1)})")
     del os.environ["BELCLF_THREADS"]
     try:
         pipeline = scikit_learn_pipeline()
@@ -132,7 +171,8 @@ def main() -> None:
     for name, rate in rows:
         ratio = f"{rate / reference:.2f}" if reference else "–"
         print(f"| {name:<52} | {rate:>10,.0f} | {ratio:>14} |")
-    print(f"\ncold start {cold_start('default'):.2f} s; peak memory {peak_memory(min(args.n, 2000)):.0f} MB "
+    print(f"\nactor block (time with / time without, median of paired passes): {', '.join(actor_costs)}")
+    print(f"cold start {cold_start('default'):.2f} s; peak memory {peak_memory(min(args.n, 2000)):.0f} MB "
           f"(labelling {min(args.n, 2000)} articles); {cores} cores; {len(texts)} articles of 5 KB")
 
 
