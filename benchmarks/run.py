@@ -29,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 CORPUS = ROOT / "training/data/corpus.jsonl"
+PAGES = ROOT.parent / "shared" / "webpages"  # real pages, read when present (evaluation only)
 
 
 def articles_5kb(n: int) -> list[str]:
@@ -42,6 +43,15 @@ def articles_5kb(n: int) -> list[str]:
             i += 1
         out.append(text[:5000])
     return out
+
+
+def real_pages_html() -> list[str]:
+    """The HTML of each real page in ../shared/webpages (bytes that are not UTF-8 replaced);
+    none when the folder is absent."""
+    if not (PAGES / "pages.json").is_file():
+        return []
+    pages = json.loads((PAGES / "pages.json").read_text(encoding="utf-8")).values()
+    return [(PAGES / "html" / page["file"]).read_bytes().decode("utf-8", "replace") for page in pages]
 
 
 def measure_speed(tier: str, n: int) -> dict:

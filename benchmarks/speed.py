@@ -32,20 +32,20 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-PAGES = HERE.parent.parent / "shared" / "webpages"  # real pages, read when present (evaluation only)
 sys.path.insert(0, str(HERE))
 
-from run import CORPUS, articles_5kb, cold_start  # noqa: E402
+from run import CORPUS, articles_5kb, cold_start, real_pages_html  # noqa: E402
+
+
+def seconds(function, texts) -> float:
+    start = time.perf_counter()
+    function(texts)
+    return time.perf_counter() - start
 
 
 def best_rate(function, texts, passes: int = 3) -> float:
     function(texts[:64])  # warm caches and tables once
-    times = []
-    for _ in range(passes):
-        start = time.perf_counter()
-        function(texts)
-        times.append(time.perf_counter() - start)
-    return len(texts) / min(times)
+    return len(texts) / min(seconds(function, texts) for _ in range(passes))
 
 
 def paired_rates(function, other, texts, passes: int = 5) -> tuple[float, float, float]:
@@ -53,26 +53,9 @@ def paired_rates(function, other, texts, passes: int = 5) -> tuple[float, float,
     the passes of (time of function / time of other): alternating shares the machine's mood."""
     function(texts[:64])
     other(texts[:64])
-    times: list[tuple[float, float]] = []
-    for _ in range(passes):
-        pair = []
-        for f in (function, other):
-            start = time.perf_counter()
-            f(texts)
-            pair.append(time.perf_counter() - start)
-        times.append((pair[0], pair[1]))
+    times = [(seconds(function, texts), seconds(other, texts)) for _ in range(passes)]
     return (len(texts) / min(t[0] for t in times), len(texts) / min(t[1] for t in times),
             statistics.median(a / b for a, b in times))
-
-
-def real_page_texts() -> list[str]:
-    """Main text (``belclf.clean``) of each real page in ../shared/webpages; none when absent."""
-    if not (PAGES / "pages.json").is_file():
-        return []
-    from belclf.clean import clean
-
-    pages = json.loads((PAGES / "pages.json").read_text(encoding="utf-8")).values()
-    return [clean((PAGES / "html" / page["file"]).read_bytes().decode("utf-8", "replace")) for page in pages]
 
 
 def without_actors(model):
@@ -145,7 +128,9 @@ def main() -> None:
         rows.append((f"classify_many, {threads} thread{'s' * (threads > 1)}", with_actors))
         rows.append((f"  same without actors, {threads} thread{'s' * (threads > 1)}", without))
         actor_costs.append(f"x{cost:.3f} with {threads} thread{'s' * (threads > 1)}")
-    pages = real_page_texts()
+    from belclf.clean import clean
+
+    pages = [clean(page) for page in real_pages_html()]
     if pages:  # the pages several times over, so that a pass lasts long enough to time
         cost = paired_rates(model.classify_many, bare.classify_many, pages * max(1, 3000 // len(pages)))[2]
         actor_costs.append(f"x{cost:.3f} on the main text of {len(pages)} real pages "
